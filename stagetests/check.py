@@ -1,0 +1,48 @@
+"""``stagetests check``: probe every endpoint of a profile, in parallel, and say who answered."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from stagetests.services.postgres import PostgresService
+from stagetests.services.probe import EndpointProbe
+from stagetests.services.redis import RedisService
+from stagetests.settings import Endpoint, Settings
+
+__all__ = ["SUITE_ENDPOINTS", "check_endpoints"]
+
+Probe = Callable[[], EndpointProbe]
+
+
+def _database(settings: Settings) -> list[Probe]:
+    pg, service = settings.postgres, PostgresService(settings.postgres)
+    named: list[tuple[str, Endpoint]] = [("postgres writer", pg.writer),
+                                         ("postgres reader", pg.reader)]
+    if pg.pgbouncer is not None:
+        named.append(("pgbouncer", pg.pgbouncer))
+    named += [(f"postgres node {i + 1}", node) for i, node in enumerate(pg.nodes)]
+    return [functools.partial(service.probe, name, endpoint) for name, endpoint in named]
+
+
+def _cache(settings: Settings) -> list[Probe]:
+    redis, service = settings.redis, RedisService(settings.redis)
+    named = ([(f"redis node {i + 1}", e) for i, e in enumerate(redis.nodes)]
+             + [(f"redis sentinel {i + 1}", e) for i, e in enumerate(redis.sentinels)]
+             + [(f"redis cluster {i + 1}", e) for i, e in enumerate(redis.cluster_nodes)])
+    return [functools.partial(service.probe, name, endpoint) for name, endpoint in named]
+
+
+SUITE_ENDPOINTS: dict[str, tuple[Callable[[Settings], list[Probe]], ...]] = {
+    "database": (_database,),
+    "cache": (_cache,),
+    "all": (_database, _cache),
+}
+
+
+def check_endpoints(settings: Settings, suite: str = "all") -> list[EndpointProbe]:
+    """One probe per endpoint of ``suite``; all run at once so a dead host costs one timeout."""
+    probes = [probe for build in SUITE_ENDPOINTS[suite] for probe in build(settings)]
+    with ThreadPoolExecutor(max_workers=max(1, len(probes))) as pool:
+        return list(pool.map(lambda probe: probe(), probes))

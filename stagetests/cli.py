@@ -1,0 +1,112 @@
+"""The ``stagetests`` command line.
+
+Exit codes: 0 success, 1 a check failed, 2 bad usage or configuration, 3 infrastructure not
+reachable. A ``StagetestsError`` is printed as one line; any other exception is a bug and keeps
+its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+from stagetests.console import format_table, say
+from stagetests.errors import AuthenticationError, ServiceUnreachableError, StagetestsError
+from stagetests.errors import UsageError as StagetestsUsageError
+from stagetests.profiles import load_settings
+from stagetests.settings import Settings
+
+__all__ = ["main"]
+
+SUITE_CHOICES = ("database", "cache", "all")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse would print the whole usage; one line and exit 2 is our convention.
+        raise StagetestsUsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument("--profile", help="profile name or YAML path (default: $STAGETESTS_"
+                        "PROFILE or local)")
+    common.add_argument("--suite", choices=SUITE_CHOICES, default="all",
+                        help="which topology or endpoints (default: all)")
+    parser = _Parser(prog="stagetests", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sandbox = commands.add_parser("sandbox", parents=[common],
+                                  help="the local sandbox of real servers")
+    sandbox.add_argument("action", choices=("install", "up", "down", "status"),
+                         help="install packages | start | stop | show servers")
+    commands.add_parser("check", parents=[common],
+                        help="connect to every endpoint of a profile and show who answers")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        settings = load_settings(args.profile)
+        if args.command == "check":
+            return _check(settings, args.suite)
+        return _sandbox(settings, args.action, args.suite)
+    except StagetestsError as exc:
+        print(f"stagetests: error: {exc}".splitlines()[0], file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("stagetests: interrupted", file=sys.stderr)
+        return 130
+
+
+def _sandbox(settings: Settings, action: str, suite: str) -> int:
+    from stagetests.sandbox.install import install_packages
+    from stagetests.sandbox.suites import topologies
+
+    if action == "install":
+        install_packages()
+        return 0
+    selected = topologies(settings, suite)
+    if action == "up":
+        say(f"sandbox state: {settings.sandbox.state_dir}")
+        for topology in selected:
+            started = time.monotonic()
+            fresh = topology.up()
+            verb = "started" if fresh else "already running,"
+            say(f"{topology.name}: {verb} ready in {time.monotonic() - started:.1f}s")
+    elif action == "down":
+        for topology in reversed(selected):
+            topology.down()
+            say(f"{topology.name}: stopped")
+    rows = [row for topology in selected for row in topology.status()]
+    print(format_table(
+        ("topology", "service", "port", "role", "pid", "healthy"),
+        [(r.topology, r.service, r.port, r.role, r.pid or "-", "yes" if r.healthy else "no")
+         for r in rows]))
+    if action == "status" and not all(row.healthy for row in rows):
+        return 1
+    return 0
+
+
+def _check(settings: Settings, suite: str) -> int:
+    from stagetests.check import check_endpoints
+
+    probes = check_endpoints(settings, suite)
+    print(format_table(
+        ("endpoint", "address", "reachable", "role", "version", "round-trip ms"),
+        [(p.name, p.endpoint, "yes" if p.reachable else "no", p.role or "-", p.version or "-",
+          f"{p.round_trip_ms:.1f}" if p.round_trip_ms is not None else "-") for p in probes]))
+    failed = [p for p in probes if not p.reachable]
+    if failed:
+        first = failed[0]
+        more = f" (and {len(failed) - 1} more endpoints)" if len(failed) > 1 else ""
+        kind = AuthenticationError if "authentication" in first.error.lower() \
+            else ServiceUnreachableError
+        raise kind(f"{first.name}: {first.error}{more}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The local sandbox: real PostgreSQL, Redis (and later Kafka) servers on loopback."""

@@ -1,0 +1,152 @@
+"""The cache topology: a Redis master with replicas under three Sentinels, and a Redis Cluster."""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+
+from stagetests.console import step
+from stagetests.errors import SandboxError, ServiceUnreachableError
+from stagetests.sandbox import cache_configs as configs
+from stagetests.sandbox.processes import ManagedProcess
+from stagetests.sandbox.topology import SandboxServer, Topology
+from stagetests.services.redis import RedisService
+from stagetests.settings import Endpoint
+
+__all__ = ["CLUSTER_SLOTS", "CacheTopology"]
+
+CLUSTER_SLOTS = 16384
+
+
+class CacheTopology(Topology):
+    """Sentinel-managed replication (``redis.nodes``) plus a sharded cluster (``cluster_nodes``)."""
+
+    name = "cache"
+
+    @property
+    def service(self) -> RedisService:
+        return RedisService(self.settings.redis)
+
+    def _server(self, kind: str, endpoint: Endpoint, program: str) -> SandboxServer:
+        name = f"{kind}-{endpoint.port}"
+        conf = self.state.topology_dir(self.name) / name / f"{kind}.conf"
+        process = ManagedProcess(name, [program, str(conf)], self.state.log_file(name),
+                                 self.state.pid_file(name))
+        return SandboxServer(name, endpoint.port, process, lambda: self._role(endpoint))
+
+    def servers(self) -> list[SandboxServer]:
+        redis = self.settings.redis
+        return (
+            [self._server("redis", e, "redis-server") for e in redis.nodes]
+            + [self._server("sentinel", e, "redis-sentinel") for e in redis.sentinels]
+            + [self._server("cluster", e, "redis-server") for e in redis.cluster_nodes]
+        )
+
+    def start_fresh(self) -> None:
+        folder = self.state.fresh_dir(self.name)
+        redis = self.settings.redis
+        master = redis.nodes[0]
+        for endpoint in redis.nodes:
+            path = folder / f"redis-{endpoint.port}"
+            path.mkdir()
+            primary = None if endpoint == master else master
+            (path / "redis.conf").write_text(
+                configs.redis_conf(self.settings, endpoint, path, primary))
+        for endpoint in redis.sentinels:
+            path = folder / f"sentinel-{endpoint.port}"
+            path.mkdir()
+            (path / "sentinel.conf").write_text(
+                configs.sentinel_conf(self.settings, endpoint, path))
+        for endpoint in redis.cluster_nodes:
+            path = folder / f"cluster-{endpoint.port}"
+            path.mkdir()
+            (path / "cluster.conf").write_text(
+                configs.cluster_node_conf(self.settings, endpoint, path))
+        for path in folder.glob("*/*.conf"):
+            path.chmod(0o600)  # they may hold the Redis password
+        with step(f"Redis {len(redis.nodes)} servers, {len(redis.sentinels)} Sentinels, "
+                  f"{len(redis.cluster_nodes)} cluster nodes"):
+            for server in self.servers():
+                server.process.start()
+            for server, endpoint in zip(self.servers(), self._all_endpoints(), strict=True):
+                self.wait(server.name).until(functools.partial(self._ping, server, endpoint))
+        with step("redis-cli --cluster create"):
+            self._create_cluster()
+
+    def wait_ready(self) -> None:
+        with step("cache ready: replicas linked, Sentinels agree, cluster covers all slots"):
+            self.wait("redis replication").until(self._replicas_linked, "replicating")
+            self.wait("redis sentinels").until(self._sentinels_agree, "agreeing")
+            self.wait("redis cluster").until(self._cluster_ok, "covering all slots")
+            master = self.service.sentinel_master(self.settings.redis.sentinels[0])
+            assert master is not None
+            self.service.canary(master)
+            self.service.cluster_canary()
+
+    def _all_endpoints(self) -> list[Endpoint]:
+        redis = self.settings.redis
+        return [*redis.nodes, *redis.sentinels, *redis.cluster_nodes]
+
+    def _ping(self, server: SandboxServer, endpoint: Endpoint) -> bool:
+        server.process.require_running()
+        return bool(self.service.command(endpoint, "PING"))
+
+    def _create_cluster(self) -> None:
+        nodes = [str(e) for e in self.settings.redis.cluster_nodes]
+        env = dict(os.environ)
+        if self.settings.redis.password is not None:
+            env["REDISCLI_AUTH"] = self.settings.redis.password.reveal()  # keeps it out of argv
+        replicas = "1" if len(nodes) >= 6 else "0"
+        result = subprocess.run(
+            ["redis-cli", "--cluster", "create", *nodes, "--cluster-replicas", replicas,
+             "--cluster-yes"], capture_output=True, text=True, timeout=60, env=env, check=False)
+        if result.returncode != 0:
+            tail = " | ".join((result.stdout + result.stderr).strip().splitlines()[-3:])
+            raise SandboxError(f"redis-cli --cluster create failed: {tail}")
+
+    def _replicas_linked(self) -> str | bool:
+        master = self.service.sentinel_master(self.settings.redis.sentinels[0])
+        if master is None:
+            return "not yet: no master known to Sentinel"
+        info = self.service.info(master, "replication")
+        linked = [v for k, v in info.items()
+                  if k.startswith("slave") and isinstance(v, dict) and v.get("state") == "online"]
+        wanted = len(self.settings.redis.nodes) - 1
+        return True if len(linked) >= wanted else f"not yet: {len(linked)} of {wanted} replicas"
+
+    def _sentinels_agree(self) -> str | bool:
+        redis = self.settings.redis
+        masters = {str(self.service.sentinel_master(s)) for s in redis.sentinels}
+        if len(masters) != 1:
+            return f"not yet: Sentinels name different masters {sorted(masters)}"
+        for sentinel in redis.sentinels:
+            view = self.service.sentinel_view(sentinel)
+            if (view.get("flags") != "master"
+                    or int(view.get("num-slaves", 0)) < len(redis.nodes) - 1
+                    or int(view.get("num-other-sentinels", 0)) < len(redis.sentinels) - 1):
+                return f"not yet: Sentinel {sentinel} sees {view.get('flags')}, " \
+                       f"{view.get('num-slaves')} replicas, " \
+                       f"{view.get('num-other-sentinels')} other Sentinels"
+        return True
+
+    def _cluster_ok(self) -> str | bool:
+        for node in self.settings.redis.cluster_nodes:
+            fields = self.service.cluster_info(node)
+            if fields.get("cluster_state") != "ok" \
+                    or int(fields.get("cluster_slots_ok", 0)) != CLUSTER_SLOTS:
+                return f"not yet: {node} reports {fields.get('cluster_state')}, " \
+                       f"{fields.get('cluster_slots_ok')} slots ok"
+            replication = self.service.info(node, "replication")
+            if replication.get("role") == "slave" \
+                    and replication.get("master_link_status") != "up":
+                return f"not yet: cluster replica {node} not linked to its master"
+        return True
+
+    def _role(self, endpoint: Endpoint) -> str:
+        probe = self.service.probe(str(endpoint), endpoint)
+        if not probe.reachable:
+            raise ServiceUnreachableError(probe.error)
+        if probe.role == "sentinel":
+            return f"sentinel (master {self.service.sentinel_master(endpoint)})"
+        return probe.role

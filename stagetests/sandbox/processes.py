@@ -1,0 +1,133 @@
+"""Servers the sandbox starts: detached, logging to files, remembered by pid, stopped by pid."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stagetests.errors import SandboxError
+
+__all__ = ["ManagedProcess", "process_start_time", "stop_pid"]
+
+
+def process_start_time(pid: int) -> int | None:
+    """The kernel's start time of ``pid`` in clock ticks, or None when it is gone or a zombie.
+
+    Stored next to the pid, it tells our server from an unrelated process that reused the pid.
+    """
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name may contain spaces and parentheses; fields resume after the last ')'.
+    fields = stat[stat.rindex(")") + 2 :].split()
+    if fields[0] in {"Z", "X"}:
+        _reap(pid)
+        return None
+    return int(fields[19])
+
+
+def _reap(pid: int) -> None:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+@dataclass
+class ManagedProcess:
+    """One server process: its command, its log file and the pid file that proves we own it."""
+
+    name: str
+    argv: Sequence[str]
+    log_file: Path
+    pid_file: Path
+    run_as: str | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    def start(self) -> int:
+        """Start the server in its own session, output appended to its log file."""
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
+        environment = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+        environment.update(self.env)
+        with self.log_file.open("ab") as log:
+            try:
+                child = subprocess.Popen(
+                    list(self.argv), stdin=subprocess.DEVNULL, stdout=log,
+                    stderr=subprocess.STDOUT, start_new_session=True, env=environment,
+                    user=self.run_as, group=self.run_as,
+                    extra_groups=[] if self.run_as else None,
+                )
+            except OSError as exc:
+                raise SandboxError(f"cannot start {self.name} ({self.argv[0]}): {exc}") from exc
+        # Detached on purpose: owned through the pid file and reaped in process_start_time,
+        # so Popen must neither warn about a live child nor collect it later.
+        child.returncode = 0
+        started = process_start_time(child.pid)
+        self.pid_file.write_text(f"{child.pid} {started}\n")
+        return child.pid
+
+    def pid(self) -> int | None:
+        """The pid of our running server, or None when it is not running."""
+        try:
+            pid_text, start_text = self.pid_file.read_text().split()
+        except (OSError, ValueError):
+            return None
+        pid = int(pid_text)
+        started = process_start_time(pid)
+        return pid if started is not None and str(started) == start_text else None
+
+    def require_running(self) -> int:
+        """The pid, or a ``SandboxError`` quoting the end of the server's log."""
+        pid = self.pid()
+        if pid is None:
+            raise SandboxError(f"{self.name} exited; log {self.log_file}: {self.log_tail()}")
+        return pid
+
+    def log_tail(self, lines: int = 3) -> str:
+        try:
+            text = self.log_file.read_text(errors="replace").strip().splitlines()
+        except OSError:
+            return "(no log)"
+        return " | ".join(line.strip() for line in text[-lines:]) or "(empty log)"
+
+    def signal(self, signum: signal.Signals) -> bool:
+        """Send ``signum`` to our server; False when it is not running."""
+        pid = self.pid()
+        if pid is None:
+            return False
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def stop(self, grace_s: float) -> None:
+        """SIGTERM, then SIGKILL after ``grace_s``; return once the process is gone."""
+        stop_pid(self.pid(), grace_s)
+        self.pid_file.unlink(missing_ok=True)
+
+
+def stop_pid(pid: int | None, grace_s: float, first: signal.Signals = signal.SIGTERM) -> None:
+    """Stop ``pid`` with ``first``, then SIGKILL after ``grace_s``; wait until it is gone."""
+    if pid is None:
+        return
+    started = process_start_time(pid)
+    for signum, wait_s in ((first, grace_s), (signal.SIGKILL, 5.0)):
+        try:
+            os.kill(pid, signum)
+            if signum != signal.SIGKILL:
+                os.kill(pid, signal.SIGCONT)  # a stopped process only acts on SIGTERM once resumed
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            if process_start_time(pid) != started:
+                return
+            time.sleep(0.05)
+    raise SandboxError(f"process {pid} survived SIGKILL")

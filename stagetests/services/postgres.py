@@ -1,0 +1,124 @@
+"""PostgreSQL adapter: connections with timeouts, health, a canary; psycopg2 stops here."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+
+import psycopg2
+from psycopg2 import sql
+
+from stagetests.errors import AuthenticationError, ServiceError, ServiceUnreachableError
+from stagetests.services.probe import EndpointProbe, timed_probe
+from stagetests.settings import Endpoint, PostgresSettings, Secret
+
+__all__ = ["PostgresService"]
+
+_AUTH_MARKERS = ("authentication failed", "no password supplied", "28P01", "28000")
+CANARY_TABLE = "stagetests_canary"
+
+
+@dataclass(frozen=True)
+class PostgresService:
+    """Talks to the endpoints of one ``PostgresSettings`` as one user and database."""
+
+    settings: PostgresSettings
+
+    def as_user(self, user: str, password: Secret | None, database: str) -> PostgresService:
+        """The same endpoints, other credentials (the sandbox's superuser, say)."""
+        return PostgresService(
+            replace(self.settings, user=user, password=password, database=database)
+        )
+
+    @contextmanager
+    def connect(self, endpoint: Endpoint | None = None) -> Iterator[Any]:
+        """An autocommit connection to ``endpoint`` (default: the writer), closed afterwards."""
+        target = endpoint or self.settings.writer
+        with self._wrapped(target):
+            conn = psycopg2.connect(**self._params(target))
+        try:
+            conn.autocommit = True
+            yield conn
+        finally:
+            conn.close()
+
+    def query(self, sql: str, args: Sequence[object] = (), endpoint: Endpoint | None = None
+              ) -> list[tuple[Any, ...]]:
+        """Rows of one statement on a fresh connection (empty for statements without rows)."""
+        target = endpoint or self.settings.writer
+        with self.connect(target) as conn, self._wrapped(target), conn.cursor() as cur:
+            cur.execute(sql, args)
+            return list(cur.fetchall()) if cur.description else []
+
+    def probe(self, name: str, endpoint: Endpoint) -> EndpointProbe:
+        """Role (primary/replica) and server version at ``endpoint``, timed."""
+
+        def ask() -> tuple[str, str]:
+            rows = self.query("select pg_is_in_recovery(), current_setting('server_version')",
+                              endpoint=endpoint)
+            in_recovery, version = rows[0]
+            return ("replica" if in_recovery else "primary"), f"PostgreSQL {version}"
+
+        return timed_probe(name, endpoint, ask)
+
+    def canary(self, endpoint: Endpoint | None = None) -> int:
+        """Write a row through ``endpoint`` and read it back; returns the row id."""
+        target = endpoint or self.settings.writer
+        with self.connect(target) as conn, self._wrapped(target), conn.cursor() as cur:
+            cur.execute(f"create table if not exists {CANARY_TABLE} "
+                        "(id bigserial primary key, written_at timestamptz default now())")
+            cur.execute(f"insert into {CANARY_TABLE} default values returning id")
+            row_id = int(cur.fetchone()[0])
+            cur.execute(f"select id from {CANARY_TABLE} where id = %s", (row_id,))
+            if cur.fetchone() is None:
+                raise ServiceError(f"postgres {target}: canary row {row_id} not readable")
+            return row_id
+
+    def ensure_login(self, user: str, password: Secret, database: str) -> None:
+        """Create (or re-password) login ``user`` and its own ``database``; needs a superuser."""
+        target = self.settings.writer
+        with self.connect(target) as conn, self._wrapped(target), conn.cursor() as cur:
+            role = sql.Identifier(user)
+            cur.execute("select 1 from pg_roles where rolname = %s", (user,))
+            verb = "alter" if cur.fetchone() else "create"
+            cur.execute(sql.SQL(verb + " role {} login password %s").format(role),
+                        (password.reveal(),))
+            cur.execute("select 1 from pg_database where datname = %s", (database,))
+            if cur.fetchone() is None:
+                cur.execute(sql.SQL("create database {} owner {}").format(
+                    sql.Identifier(database), role))
+
+    def _params(self, endpoint: Endpoint) -> dict[str, object]:
+        s = self.settings
+        params: dict[str, object] = {
+            "host": endpoint.host, "port": endpoint.port, "dbname": s.database, "user": s.user,
+            # libpq takes whole seconds and treats anything below 2 as 2.
+            "connect_timeout": max(2, math.ceil(s.connect_timeout_s)),
+            "sslmode": s.sslmode, "application_name": "stagetests",
+        }
+        if s.password is not None:
+            params["password"] = s.password.reveal()
+        if s.sslrootcert:
+            params["sslrootcert"] = s.sslrootcert
+        return params
+
+    @contextmanager
+    def _wrapped(self, endpoint: Endpoint) -> Iterator[None]:
+        """Turn psycopg2 errors into the stagetests tree, naming the endpoint, masking secrets."""
+        try:
+            yield
+        except psycopg2.Error as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            if self.settings.password is not None:
+                reason = self.settings.password.scrub(reason)
+            where = f"postgres {endpoint} (user {self.settings.user})"
+            code = exc.pgcode or ""
+            if any(marker in f"{reason} {code}" for marker in _AUTH_MARKERS):
+                raise AuthenticationError(f"{where}: {reason}") from exc
+            if isinstance(exc, psycopg2.OperationalError) and not code:
+                raise ServiceUnreachableError(f"{where}: {reason}") from exc
+            sqlstate = f" [SQLSTATE {code}]" if code else ""
+            raise ServiceError(f"{where}: {reason}{sqlstate}") from exc

@@ -1,0 +1,69 @@
+"""Session fixtures: the real sandbox, started once per test session and stopped at the end.
+
+``STAGETESTS_PROFILE`` picks the profile (default ``smoke``). With ``STAGETESTS_SANDBOX=external``
+the servers of that profile are taken as they are (started by someone else, or remote) and
+never started or stopped here; tests that need sandbox processes skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from stagetests.errors import StagetestsError
+from stagetests.profiles import load_settings
+from stagetests.sandbox.cache import CacheTopology
+from stagetests.sandbox.database import DatabaseTopology
+from stagetests.sandbox.topology import Topology
+from stagetests.settings import Settings
+
+
+def external() -> bool:
+    return os.environ.get("STAGETESTS_SANDBOX", "") == "external"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that take the sandbox down run after everything else."""
+    items.sort(key=lambda item: item.get_closest_marker("sandbox_teardown") is not None)
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return load_settings(os.environ.get("STAGETESTS_PROFILE", "smoke"))
+
+
+def _topology(topology: Topology) -> Iterator[Topology]:
+    if external():
+        yield topology
+        return
+    was_running = len(topology.running()) == len(topology.servers())
+    try:
+        topology.up()
+    except StagetestsError as exc:
+        topology.down()
+        pytest.fail(f"sandbox {topology.name} did not start: {exc}")
+    yield topology
+    if not was_running:
+        topology.down()
+
+
+@pytest.fixture(scope="session")
+def database(settings: Settings) -> Iterator[Topology]:
+    """The PostgreSQL HA topology, serving."""
+    yield from _topology(DatabaseTopology(settings))
+
+
+@pytest.fixture(scope="session")
+def cache(settings: Settings) -> Iterator[Topology]:
+    """The Redis Sentinel topology and the Redis Cluster, serving."""
+    yield from _topology(CacheTopology(settings))
+
+
+@pytest.fixture
+def unique_name(request: pytest.FixtureRequest) -> str:
+    """A name no other test uses: isolation inside the shared servers."""
+    base = "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:40]
+    return f"st_{base}_{uuid.uuid4().hex[:8]}"
