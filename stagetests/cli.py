@@ -82,9 +82,12 @@ def _sandbox(settings: Settings, action: str, suite: str) -> int:
             say(f"{topology.name}: stopped")
     rows = [row for topology in selected for row in topology.status()]
     print(format_table(
-        ("topology", "service", "port", "role", "pid", "healthy"),
-        [(r.topology, r.service, r.port, r.role, r.pid or "-", "yes" if r.healthy else "no")
-         for r in rows]))
+        ("topology", "service", "port", "role", "pid", "healthy", "pss MiB"),
+        [(r.topology, r.service, r.port, r.role, r.pid or "-", "yes" if r.healthy else "no",
+          r.pss_mib) for r in rows]))
+    for topology in selected:
+        total = sum(r.pss_mib for r in rows if r.topology == topology.name)
+        say(f"{topology.name}: {total:.0f} MiB PSS in all")
     if action == "status" and not all(row.healthy for row in rows):
         return 1
     return 0

@@ -13,7 +13,7 @@ from pathlib import Path
 from stagetests.console import step
 from stagetests.errors import SandboxError, ServiceUnreachableError
 from stagetests.sandbox import database_configs as configs
-from stagetests.sandbox.processes import ManagedProcess, stop_pid
+from stagetests.sandbox.processes import ManagedProcess, process_start_time, stop_pid
 from stagetests.sandbox.state import chown_tree
 from stagetests.sandbox.topology import SandboxServer, Topology
 from stagetests.services.haproxy import routed_servers
@@ -58,9 +58,10 @@ class DatabaseTopology(Topology):
             name = f"patroni-n{index + 1}"
             process = self._process(name, ["patroni", str(folder / f"n{index + 1}.yml")],
                                     self.run_as())
-            servers.append(SandboxServer(name, node.port, process,
-                                         functools.partial(patroni.node_role, api),
-                                         extra_ports=(api.port,)))
+            servers.append(SandboxServer(
+                name, node.port, process, functools.partial(patroni.node_role, api),
+                extra_ports=(api.port,),
+                companions=functools.partial(self._postmasters, f"n{index + 1}")))
         servers.append(SandboxServer(
             "haproxy", pg.writer.port,
             self._process("haproxy", ["haproxy", "-db", "-f", str(folder / "haproxy.cfg")]),
@@ -127,15 +128,22 @@ class DatabaseTopology(Topology):
             if pg.pgbouncer is not None:
                 self.wait("pgbouncer").until(lambda: self._client_role(pg.pgbouncer))
 
-    def stop_leftovers(self) -> None:
-        """Postmasters outlive a killed Patroni (they are re-parented to init); stop them too."""
-        for pid_file in self.folder.glob("n*/data/postmaster.pid"):
+    def _postmasters(self, node: str = "n*") -> list[int]:
+        """Live postmasters of ``node`` (all nodes by default), from their pid files."""
+        pids = []
+        for pid_file in self.folder.glob(f"{node}/data/postmaster.pid"):
             try:
                 pid = int(pid_file.read_text().split()[0])
             except (OSError, ValueError, IndexError):
                 continue
-            if Path(f"/proc/{pid}").exists():
-                stop_pid(pid, self.settings.sandbox.stop_grace_s, first=signal.SIGINT)
+            if process_start_time(pid) is not None:
+                pids.append(pid)
+        return pids
+
+    def stop_leftovers(self) -> None:
+        """Postmasters outlive a killed Patroni (they are re-parented to init); stop them too."""
+        for pid in self._postmasters():
+            stop_pid(pid, self.settings.sandbox.stop_grace_s, first=signal.SIGINT)
 
     def _require_running(self) -> None:
         for server in self.servers():

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from stagetests.console import say
 from stagetests.errors import InfrastructureError, ServiceError
+from stagetests.sandbox.memory import tree_pss_mib
 from stagetests.sandbox.processes import ManagedProcess
 from stagetests.sandbox.state import SandboxState, ensure_port_free
 from stagetests.sandbox.waiting import WaitStrategy
@@ -25,6 +26,8 @@ class SandboxServer:
     process: ManagedProcess
     role: Callable[[], str]
     extra_ports: tuple[int, ...] = ()
+    # Processes the server spawned outside its own tree (Patroni's postmaster is re-parented).
+    companions: Callable[[], list[int]] = list
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class ServerStatus:
     role: str
     pid: int | None
     healthy: bool
+    pss_mib: float
 
 
 class Topology(abc.ABC):
@@ -104,5 +108,7 @@ class Topology(abc.ABC):
                     role, healthy = server.role(), True
                 except (InfrastructureError, ServiceError) as exc:
                     role = f"unhealthy: {str(exc)[:60]}"
-            rows.append(ServerStatus(self.name, server.name, server.port, role, pid, healthy))
+            roots = [pid, *server.companions()] if pid is not None else []
+            rows.append(ServerStatus(self.name, server.name, server.port, role, pid, healthy,
+                                     tree_pss_mib(roots)))
         return rows

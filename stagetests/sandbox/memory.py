@@ -1,0 +1,48 @@
+"""Memory of sandbox servers as PSS: shared pages split fairly, unlike RSS.
+
+PostgreSQL's backends share ``shared_buffers``; summing their RSS would count it once per
+process, which is why ``research/spike-ha.md`` reports PSS and so do we.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = ["tree_pss_mib"]
+
+
+def _children() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat[stat.rindex(")") + 2 :].split()[1])
+        children.setdefault(parent, []).append(int(proc.name))
+    return children
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    for line in rollup.splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
+
+
+def tree_pss_mib(roots: Iterable[int]) -> float:
+    """PSS of ``roots`` and all their descendants, in MiB."""
+    children, seen, todo = _children(), set(), list(roots)
+    while todo:
+        pid = todo.pop()
+        if pid not in seen:
+            seen.add(pid)
+            todo += children.get(pid, [])
+    return round(sum(_pss_kib(pid) for pid in seen) / 1024, 1)
