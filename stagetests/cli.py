@@ -98,7 +98,7 @@ def _check(settings: Settings, suite: str) -> int:
 
     probes = check_endpoints(settings, suite)
     print(format_table(
-        ("endpoint", "address", "reachable", "role", "version", "round-trip ms"),
+        ("endpoint", "address", "reachable", "role", "version", "connect+query ms"),
         [(p.name, p.endpoint, "yes" if p.reachable else "no", p.role or "-", p.version or "-",
           f"{p.round_trip_ms:.1f}" if p.round_trip_ms is not None else "-") for p in probes]))
     failed = [p for p in probes if not p.reachable]
