@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from stagetests.console import step
-from stagetests.errors import SandboxError, ServiceUnreachableError
+from stagetests.errors import ConfigError, SandboxError, ServiceUnreachableError
 from stagetests.sandbox import database_configs as configs
 from stagetests.sandbox.processes import ManagedProcess, process_start_time, stop_pid
 from stagetests.sandbox.state import chown_tree
@@ -80,6 +80,9 @@ class DatabaseTopology(Topology):
         return PostgresService(self.settings.postgres).as_user(PG_USER, password, "postgres")
 
     def start_fresh(self) -> None:
+        pg_password = self.settings.postgres.password
+        if pg_password is None:
+            raise ConfigError("postgres.password is not set; the sandbox creates its user with it")
         folder = self.state.fresh_dir(self.name)
         password = secrets.token_hex(16)
         secret_file = folder / "superuser.password"
@@ -93,9 +96,8 @@ class DatabaseTopology(Topology):
         (folder / "haproxy.cfg").write_text(configs.haproxy_cfg(self.settings))
         userlist = folder / "userlist.txt"
         (folder / "pgbouncer.ini").write_text(configs.pgbouncer_ini(self.settings, userlist))
-        pg_password = self.settings.postgres.password
         userlist.write_text(configs.pgbouncer_userlist(
-            {self.settings.postgres.user: pg_password.reveal() if pg_password else "",
+            {self.settings.postgres.user: pg_password.reveal(),
              PG_USER: password}))
         userlist.chmod(0o600)
         if self.run_as():
@@ -110,8 +112,6 @@ class DatabaseTopology(Topology):
                     server.process.start()
             self.wait("postgres writer endpoint").until(self._writer_is_primary, "writable")
         with step(f"role {self.settings.postgres.user} and database"):
-            if pg_password is None:
-                raise SandboxError("postgres.password is not set; the sandbox needs one")
             self.superuser().ensure_login(self.settings.postgres.user, pg_password,
                                           self.settings.postgres.database)
         if "pgbouncer" in servers:
