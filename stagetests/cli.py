@@ -12,10 +12,13 @@ import sys
 import time
 from collections.abc import Sequence
 
+from stagetests.check import check_endpoints
 from stagetests.console import format_table, say
 from stagetests.errors import AuthenticationError, ServiceUnreachableError, StagetestsError
 from stagetests.errors import UsageError as StagetestsUsageError
 from stagetests.profiles import load_settings
+from stagetests.sandbox.install import install_packages
+from stagetests.sandbox.suites import topologies
 from stagetests.settings import Settings
 
 __all__ = ["main"]
@@ -62,9 +65,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _sandbox(settings: Settings, action: str, suite: str) -> int:
-    from stagetests.sandbox.install import install_packages
-    from stagetests.sandbox.suites import topologies
-
     if action == "install":
         install_packages()
         return 0
@@ -94,8 +94,6 @@ def _sandbox(settings: Settings, action: str, suite: str) -> int:
 
 
 def _check(settings: Settings, suite: str) -> int:
-    from stagetests.check import check_endpoints
-
     probes = check_endpoints(settings, suite)
     print(format_table(
         ("endpoint", "address", "reachable", "role", "version", "connect+query ms"),

@@ -9,20 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from stagetests.sandbox.processes import proc_stat
+
 __all__ = ["tree_pss_mib"]
 
 
 def _children() -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
     for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            stat = (proc / "stat").read_text()
-        except OSError:
-            continue
-        parent = int(stat[stat.rindex(")") + 2 :].split()[1])
-        children.setdefault(parent, []).append(int(proc.name))
+        fields = proc_stat(int(proc.name)) if proc.name.isdigit() else None
+        if fields is not None:
+            children.setdefault(int(fields[1]), []).append(int(proc.name))
     return children
 
 

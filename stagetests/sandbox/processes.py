@@ -13,7 +13,17 @@ from pathlib import Path
 
 from stagetests.errors import SandboxError
 
-__all__ = ["ManagedProcess", "process_start_time", "stop_pid"]
+__all__ = ["ManagedProcess", "proc_stat", "process_start_time", "stop_pid"]
+
+
+def proc_stat(pid: int) -> list[str] | None:
+    """Fields of ``/proc/<pid>/stat`` after the command name (state first), or None if gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name may contain spaces and parentheses; fields resume after the last ')'.
+    return stat[stat.rindex(")") + 2 :].split()
 
 
 def process_start_time(pid: int) -> int | None:
@@ -21,12 +31,9 @@ def process_start_time(pid: int) -> int | None:
 
     Stored next to the pid, it tells our server from an unrelated process that reused the pid.
     """
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+    fields = proc_stat(pid)
+    if fields is None:
         return None
-    # The command name may contain spaces and parentheses; fields resume after the last ')'.
-    fields = stat[stat.rindex(")") + 2 :].split()
     if fields[0] in {"Z", "X"}:
         _reap(pid)
         return None
@@ -95,17 +102,6 @@ class ManagedProcess:
         except OSError:
             return "(no log)"
         return " | ".join(line.strip() for line in text[-lines:]) or "(empty log)"
-
-    def signal(self, signum: signal.Signals) -> bool:
-        """Send ``signum`` to our server; False when it is not running."""
-        pid = self.pid()
-        if pid is None:
-            return False
-        try:
-            os.kill(pid, signum)
-        except ProcessLookupError:
-            return False
-        return True
 
     def stop(self, grace_s: float) -> None:
         """SIGTERM, then SIGKILL after ``grace_s``; return once the process is gone."""

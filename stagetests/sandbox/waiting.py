@@ -34,9 +34,6 @@ class WaitStrategy:
     def with_interval(self, seconds: float) -> Self:
         return replace(self, interval_s=seconds)
 
-    def with_transient(self, *errors: type[BaseException]) -> Self:
-        return replace(self, transient=(*self.transient, *errors))
-
     def until(self, check: Callable[[], T], what: str = "ready") -> T:
         """Return ``check()``'s first truthy result.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -89,8 +90,6 @@ def test_a_wrong_password_fails_fast_with_exit_3(
 def test_a_taken_port_is_refused_by_name(database: Topology, settings: Settings) -> None:
     # A second topology on the same state dir would start the same servers; one on another
     # state dir finds the ports taken by the first.
-    from dataclasses import replace
-
     other = replace(settings, sandbox=replace(settings.sandbox,
                                               state_dir=settings.sandbox.state_dir / "other"))
     with pytest.raises(PortInUseError, match=r"port \d+ is already in use"):

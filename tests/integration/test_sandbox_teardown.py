@@ -25,10 +25,9 @@ def _processes_under(state_dir: Path) -> list[str]:
             continue
         try:
             cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if str(state_dir) in cmdline and state not in {"Z", "X"}:
+        if str(state_dir) in cmdline and process_start_time(int(proc.name)) is not None:
             found.append(f"{proc.name}: {cmdline.strip()}")
     return found
 
