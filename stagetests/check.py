@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from stagetests.services.kafka import KafkaService
 from stagetests.services.postgres import PostgresService
 from stagetests.services.probe import EndpointProbe
 from stagetests.services.redis import RedisService
@@ -34,10 +35,17 @@ def _cache(settings: Settings) -> list[Probe]:
     return [functools.partial(service.probe, name, endpoint) for name, endpoint in named]
 
 
+def _messaging(settings: Settings) -> list[Probe]:
+    service = KafkaService(settings.kafka)
+    return [functools.partial(service.probe, f"kafka broker {i + 1}", endpoint)
+            for i, endpoint in enumerate(settings.kafka.brokers)]
+
+
 SUITE_ENDPOINTS: dict[str, tuple[Callable[[Settings], list[Probe]], ...]] = {
     "database": (_database,),
     "cache": (_cache,),
-    "all": (_database, _cache),
+    "messaging": (_messaging,),
+    "all": (_database, _cache, _messaging),
 }
 
 

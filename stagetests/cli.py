@@ -18,12 +18,12 @@ from stagetests.errors import AuthenticationError, ServiceUnreachableError, Stag
 from stagetests.errors import UsageError as StagetestsUsageError
 from stagetests.profiles import load_settings
 from stagetests.sandbox.install import install_packages
-from stagetests.sandbox.suites import topologies
+from stagetests.sandbox.suites import SUITES, topologies
+from stagetests.sandbox.tools import Tools
 from stagetests.settings import Settings
 
 __all__ = ["main"]
 
-SUITE_CHOICES = ("database", "cache", "all")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--profile", help="profile name or YAML path (default: $STAGETESTS_"
                         "PROFILE or local)")
-    common.add_argument("--suite", choices=SUITE_CHOICES, default="all",
+    common.add_argument("--suite", choices=tuple(SUITES), default="all",
                         help="which topology or endpoints (default: all)")
     parser = _Parser(prog="stagetests", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -67,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _sandbox(settings: Settings, action: str, suite: str) -> int:
     if action == "install":
         install_packages()
+        Tools(settings.sandbox.cache_dir).install()
         return 0
     selected = topologies(settings, suite)
     if action == "up":

@@ -13,12 +13,15 @@ from pathlib import Path
 
 __all__ = [
     "Endpoint",
+    "KafkaSettings",
     "PostgresSettings",
     "RedisSettings",
+    "RegionBSettings",
     "RunSettings",
     "SandboxSettings",
     "Secret",
     "Settings",
+    "default_cache_dir",
     "default_state_dir",
 ]
 
@@ -68,6 +71,14 @@ class Secret:
         return hash(self._value)
 
 
+def default_cache_dir() -> Path:
+    """Where downloaded and built tools (Kafka jars, Toxiproxy) are kept across sandboxes."""
+    if os.geteuid() == 0:
+        return Path("/var/cache/stagetests")
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "stagetests"
+
+
 def default_state_dir() -> Path:
     """Where sandbox configs, data, logs and pids live unless a profile says otherwise.
 
@@ -112,10 +123,29 @@ class RedisSettings:
 
 
 @dataclass(frozen=True)
+class KafkaSettings:
+    """Kafka bootstrap brokers (MSK's bootstrap string) and client timeouts."""
+
+    brokers: tuple[Endpoint, ...] = _local(9092, 9093, 9094)
+    request_timeout_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class RegionBSettings:
+    """The second region: what replicates there from region A over a (slow) link."""
+
+    postgres: Endpoint | None = Endpoint("127.0.0.1", 5435)  # a streaming standby
+    redis: Endpoint | None = Endpoint("127.0.0.1", 6382)  # a replica of the master
+    kafka: tuple[Endpoint, ...] = _local(9095)  # a cluster fed by MirrorMaker 2
+    kafka_source_alias: str = "A"  # MirrorMaker 2 names mirrored topics "<alias>.<topic>"
+
+
+@dataclass(frozen=True)
 class SandboxSettings:
     """How the local sandbox is laid out and tuned; ignored for remote profiles."""
 
     state_dir: Path = field(default_factory=default_state_dir)
+    cache_dir: Path = field(default_factory=default_cache_dir)
     etcd: Endpoint = Endpoint("127.0.0.1", 2379)
     haproxy_stats: Endpoint = Endpoint("127.0.0.1", 8404)
     patroni_ttl: int = 5
@@ -126,6 +156,17 @@ class SandboxSettings:
     sentinel_down_after_ms: int = 1000
     sentinel_failover_timeout_ms: int = 5000
     cluster_node_timeout_ms: int = 2000
+    kafka_controllers: tuple[Endpoint, ...] = _local(19092, 19093, 19094)
+    kafka_b_controller: Endpoint = Endpoint("127.0.0.1", 19095)
+    # Region-A brokers' extra listener, advertised at its Toxiproxy port so that MirrorMaker's
+    # traffic keeps crossing the link after bootstrap.
+    kafka_link_listeners: tuple[Endpoint, ...] = _local(9192, 9193, 9194)
+    kafka_link_proxies: tuple[Endpoint, ...] = _local(29092, 29093, 29094)
+    kafka_heap_mb: int = 512
+    mirror_refresh_s: int = 5
+    toxiproxy_api: Endpoint = Endpoint("127.0.0.1", 8474)
+    postgres_link_proxy: Endpoint = Endpoint("127.0.0.1", 15432)
+    redis_link_proxy: Endpoint = Endpoint("127.0.0.1", 16379)
     start_timeout_s: float = 90.0
     stop_grace_s: float = 10.0
 
@@ -147,6 +188,8 @@ class Settings:
     allow_destructive: bool = False
     postgres: PostgresSettings = field(default_factory=PostgresSettings)
     redis: RedisSettings = field(default_factory=RedisSettings)
+    kafka: KafkaSettings = field(default_factory=KafkaSettings)
+    region_b: RegionBSettings = field(default_factory=RegionBSettings)
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
     run: RunSettings = field(default_factory=RunSettings)
 

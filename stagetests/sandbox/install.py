@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,6 +17,8 @@ PACKAGES = (
     "postgresql-15", "postgresql-client-15", "patroni", "etcd-server", "etcd-client",
     "haproxy", "pgbouncer", "redis-server", "redis-sentinel", "redis-tools",
 )
+# Only fetched when the machine has no Java 17+ or no Maven of its own (e.g. a JDK in /opt).
+JAVA_PACKAGES = ("openjdk-17-jre-headless", "maven")
 POLICY_RC = Path("/usr/sbin/policy-rc.d")
 
 
@@ -29,10 +32,21 @@ def _is_debian() -> bool:
     return "debian" in family.split() or "ubuntu" in family.split()
 
 
+def _java_major() -> int:
+    if shutil.which("java") is None:
+        return 0
+    result = subprocess.run(["java", "-version"], capture_output=True, text=True, check=False)
+    match = re.search(r'version "(\d+)', result.stderr + result.stdout)
+    return int(match[1]) if match else 0
+
+
 def missing_packages() -> list[str]:
-    """The sandbox's packages dpkg does not list as installed."""
+    """The sandbox's packages dpkg does not list as installed (Java/Maven: when not usable)."""
     missing = []
-    for package in PACKAGES:
+    wanted = list(PACKAGES)
+    if _java_major() < 17 or shutil.which("mvn") is None:
+        wanted += JAVA_PACKAGES
+    for package in wanted:
         result = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package],
                                 capture_output=True, text=True, check=False)
         if "install ok installed" not in result.stdout:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from stagetests.errors import SandboxError
 
-__all__ = ["ManagedProcess", "proc_stat", "process_start_time", "stop_pid"]
+__all__ = ["ManagedProcess", "proc_stat", "process_start_time", "stop_pid", "stop_pids"]
 
 
 def proc_stat(pid: int) -> list[str] | None:
@@ -111,19 +111,28 @@ class ManagedProcess:
 
 def stop_pid(pid: int | None, grace_s: float, first: signal.Signals = signal.SIGTERM) -> None:
     """Stop ``pid`` with ``first``, then SIGKILL after ``grace_s``; wait until it is gone."""
-    if pid is None:
-        return
-    started = process_start_time(pid)
+    stop_pids([] if pid is None else [pid], grace_s, first)
+
+
+def stop_pids(pids: Sequence[int], grace_s: float,
+              first: signal.Signals = signal.SIGTERM) -> None:
+    """Signal all ``pids`` at once (servers that need each other to shut down cleanly, like
+    KRaft voters, would otherwise wait for peers already gone), SIGKILL what outlives
+    ``grace_s``; return once every one is gone."""
+    alive = {pid: process_start_time(pid) for pid in pids}
     for signum, wait_s in ((first, grace_s), (signal.SIGKILL, 5.0)):
-        try:
-            os.kill(pid, signum)
-            if signum != signal.SIGKILL:
-                os.kill(pid, signal.SIGCONT)  # a stopped process only acts on SIGTERM once resumed
-        except ProcessLookupError:
-            return
+        for pid in list(alive):
+            try:
+                os.kill(pid, signum)
+                if signum != signal.SIGKILL:
+                    os.kill(pid, signal.SIGCONT)  # a stopped process acts on SIGTERM once resumed
+            except ProcessLookupError:
+                del alive[pid]
         deadline = time.monotonic() + wait_s
-        while time.monotonic() < deadline:
-            if process_start_time(pid) != started:
-                return
-            time.sleep(0.05)
-    raise SandboxError(f"process {pid} survived SIGKILL")
+        while alive and time.monotonic() < deadline:
+            alive = {pid: t for pid, t in alive.items() if process_start_time(pid) == t}
+            if alive:
+                time.sleep(0.05)
+        if not alive:
+            return
+    raise SandboxError(f"processes {sorted(alive)} survived SIGKILL")

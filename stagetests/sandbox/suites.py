@@ -5,6 +5,7 @@ from __future__ import annotations
 from stagetests.errors import UsageError
 from stagetests.sandbox.cache import CacheTopology
 from stagetests.sandbox.database import DatabaseTopology
+from stagetests.sandbox.messaging import MessagingTopology
 from stagetests.sandbox.topology import Topology
 from stagetests.settings import Settings
 
@@ -13,7 +14,8 @@ __all__ = ["SUITES", "topologies"]
 SUITES: dict[str, tuple[type[Topology], ...]] = {
     "database": (DatabaseTopology,),
     "cache": (CacheTopology,),
-    "all": (DatabaseTopology, CacheTopology),
+    "messaging": (MessagingTopology,),
+    "all": (DatabaseTopology, CacheTopology, MessagingTopology),
 }
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from stagetests.console import say
 from stagetests.errors import InfrastructureError, ServiceError
 from stagetests.sandbox.memory import tree_pss_mib
-from stagetests.sandbox.processes import ManagedProcess
+from stagetests.sandbox.processes import ManagedProcess, stop_pids
 from stagetests.sandbox.state import SandboxState, ensure_port_free
 from stagetests.sandbox.waiting import WaitStrategy
 from stagetests.settings import Settings
@@ -47,6 +47,8 @@ class Topology(abc.ABC):
     """A set of servers started, checked and stopped together."""
 
     name: str
+    # Stop every server at the same moment instead of one by one in reverse start order.
+    stop_together: bool = False
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -94,6 +96,11 @@ class Topology(abc.ABC):
     def down(self) -> None:
         """Stop every server in reverse start order, then whatever they left behind."""
         grace = self.settings.sandbox.stop_grace_s
+        if self.stop_together:
+            running = self.running()
+            stop_pids([pid for s in running if (pid := s.process.pid()) is not None], grace)
+            for server in running:
+                server.process.stop(grace)  # gone already; forgets the pid file
         for server in reversed(self.servers()):
             server.process.stop(grace)
         self.stop_leftovers()
