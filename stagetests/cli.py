@@ -18,7 +18,7 @@ from stagetests.errors import AuthenticationError, ServiceUnreachableError, Stag
 from stagetests.errors import UsageError as StagetestsUsageError
 from stagetests.profiles import load_settings
 from stagetests.sandbox.install import install_packages
-from stagetests.sandbox.suites import SUITES, topologies
+from stagetests.sandbox.suites import SUITES, stopping, topologies
 from stagetests.sandbox.tools import Tools
 from stagetests.settings import Settings
 
@@ -78,7 +78,7 @@ def _sandbox(settings: Settings, action: str, suite: str) -> int:
             verb = "started" if fresh else "already running,"
             say(f"{topology.name}: {verb} ready in {time.monotonic() - started:.1f}s")
     elif action == "down":
-        for topology in reversed(selected):
+        for topology in stopping(settings, suite):
             topology.down()
             say(f"{topology.name}: stopped")
     rows = [row for topology in selected for row in topology.status()]
