@@ -7,7 +7,8 @@ exit code the CLI ends with. Anything else escaping the CLI is a bug and keeps i
     ├── ServiceError                              a server answered a request with an error
     ├── UsageError                       exit 2  bad command line, profile, parameter, platform
     │   ├── ConfigError                           a profile or setting that cannot be used
-    │   └── PlatformError                         the machine cannot run the sandbox (not root, ...)
+    │   ├── PlatformError                         the machine cannot run the sandbox (not root, ...)
+    │   └── FaultRefusedError                     a fault aimed at a profile that forbids them
     └── InfrastructureError              exit 3  something we need does not answer
         ├── ServiceUnreachableError               an endpoint refused, timed out or reset
         ├── AuthenticationError                   an endpoint rejected the credentials
@@ -24,6 +25,7 @@ from __future__ import annotations
 __all__ = [
     "AuthenticationError",
     "ConfigError",
+    "FaultRefusedError",
     "InfrastructureError",
     "NotReadyError",
     "PlatformError",
@@ -62,6 +64,10 @@ class ConfigError(UsageError):
 
 class PlatformError(UsageError):
     """This machine cannot do what was asked (not root, not Debian, a tool missing)."""
+
+
+class FaultRefusedError(UsageError):
+    """A fault was aimed at a profile without ``allow_destructive: true``."""
 
 
 class InfrastructureError(StagetestsError):

@@ -9,18 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from stagetests.sandbox.processes import proc_stat
+from stagetests.sandbox.processes import process_tree
 
 __all__ = ["tree_pss_mib"]
-
-
-def _children() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for proc in Path("/proc").iterdir():
-        fields = proc_stat(int(proc.name)) if proc.name.isdigit() else None
-        if fields is not None:
-            children.setdefault(int(fields[1]), []).append(int(proc.name))
-    return children
 
 
 def _pss_kib(pid: int) -> int:
@@ -36,10 +27,4 @@ def _pss_kib(pid: int) -> int:
 
 def tree_pss_mib(roots: Iterable[int]) -> float:
     """PSS of ``roots`` and all their descendants, in MiB."""
-    children, seen, todo = _children(), set(), list(roots)
-    while todo:
-        pid = todo.pop()
-        if pid not in seen:
-            seen.add(pid)
-            todo += children.get(pid, [])
-    return round(sum(_pss_kib(pid) for pid in seen) / 1024, 1)
+    return round(sum(_pss_kib(pid) for pid in process_tree(roots)) / 1024, 1)

@@ -7,13 +7,14 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from stagetests.errors import SandboxError
 
-__all__ = ["ManagedProcess", "proc_stat", "process_start_time", "stop_pid", "stop_pids"]
+__all__ = ["ManagedProcess", "proc_stat", "process_start_time", "process_tree", "stop_pid",
+           "stop_pids"]
 
 
 def proc_stat(pid: int) -> list[str] | None:
@@ -38,6 +39,23 @@ def process_start_time(pid: int) -> int | None:
         _reap(pid)
         return None
     return int(fields[19])
+
+
+def process_tree(roots: Iterable[int]) -> list[int]:
+    """``roots`` and all their live descendants."""
+    children: dict[int, list[int]] = {}
+    for proc in Path("/proc").iterdir():
+        fields = proc_stat(int(proc.name)) if proc.name.isdigit() else None
+        if fields is not None:
+            children.setdefault(int(fields[1]), []).append(int(proc.name))
+    seen: list[int] = []
+    todo = list(roots)
+    while todo:
+        pid = todo.pop()
+        if pid not in seen:
+            seen.append(pid)
+            todo += children.get(pid, [])
+    return seen
 
 
 def _reap(pid: int) -> None:
