@@ -7,6 +7,7 @@ never started or stopped here; tests that need sandbox processes skip.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -17,6 +18,10 @@ from stagetests.errors import StagetestsError
 from stagetests.profiles import load_settings
 from stagetests.sandbox.cache import CacheTopology
 from stagetests.sandbox.database import DatabaseTopology
+from stagetests.sandbox.links import LinkTopology
+from stagetests.sandbox.messaging import MessagingTopology
+from stagetests.sandbox.region_b import CacheRegionB, DatabaseRegionB
+from stagetests.sandbox.region_b_kafka import MessagingRegionB
 from stagetests.sandbox.topology import Topology
 from stagetests.settings import Settings
 
@@ -60,6 +65,30 @@ def database(settings: Settings) -> Iterator[Topology]:
 def cache(settings: Settings) -> Iterator[Topology]:
     """The Redis Sentinel topology and the Redis Cluster, serving."""
     yield from _topology(CacheTopology(settings))
+
+
+@pytest.fixture(scope="session")
+def messaging(settings: Settings) -> Iterator[Topology]:
+    """The 3-node KRaft Kafka cluster, serving."""
+    yield from _topology(MessagingTopology(settings))
+
+
+@pytest.fixture(scope="session")
+def links(settings: Settings) -> Iterator[Topology]:
+    """Toxiproxy with every region-A -> region-B link."""
+    yield from _topology(LinkTopology(settings))
+
+
+@pytest.fixture(scope="session")
+def region_b(database: Topology, cache: Topology, messaging: Topology, links: Topology
+             ) -> Iterator[list[Topology]]:
+    """Region B: standby, replica and mirrored Kafka, each fed through its link."""
+    settings = database.settings
+    parts = [DatabaseRegionB(settings), CacheRegionB(settings), MessagingRegionB(settings)]
+    with contextlib.ExitStack() as stack:
+        for part in parts:
+            stack.enter_context(contextlib.contextmanager(_topology)(part))
+        yield parts
 
 
 @pytest.fixture

@@ -121,8 +121,11 @@ class CacheRegionB(Topology):
         folder = self.state.fresh_dir(self.name)
         conf = cache_configs.redis_conf(self.settings, self.endpoint, folder,
                                         self.settings.sandbox.redis_link_proxy)
-        # Sentinel must neither promote it nor re-point it past the link after a failover.
-        conf += "replica-announced no\nreplica-priority 0\nreplica-read-only yes\n"
+        # Sentinel learns of every replica from the master and "fixes" one that follows another
+        # address (the link) by sending it REPLICAOF, which would bypass the link. Without
+        # that command the replica stays behind the link; priority 0: never promoted.
+        conf += ("replica-announced no\nreplica-priority 0\nreplica-read-only yes\n"
+                 'rename-command REPLICAOF ""\nrename-command SLAVEOF ""\n')
         (folder / "redis.conf").write_text(conf)
         (folder / "redis.conf").chmod(0o600)
         with step("Redis replica in region B"):

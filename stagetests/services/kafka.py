@@ -16,7 +16,7 @@ from stagetests.errors import ServiceError, ServiceUnreachableError
 from stagetests.services.probe import EndpointProbe, timed_probe
 from stagetests.settings import Endpoint, KafkaSettings
 
-__all__ = ["Delivered", "KafkaService", "PartitionState", "Received"]
+__all__ = ["Delivered", "Follower", "KafkaService", "PartitionState", "Received"]
 
 CANARY_TOPIC = "stagetests-canary"
 
@@ -48,6 +48,20 @@ class PartitionState:
     leader: int
     replicas: tuple[int, ...]
     isr: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Follower:
+    """An open consumer; ``poll`` returns what arrived since the last call."""
+
+    consumer: Any
+    service: KafkaService
+
+    def poll(self, timeout_s: float = 0.1) -> list[Received]:
+        with self.service._wrapped():
+            batches = self.consumer.poll(timeout_ms=int(timeout_s * 1000))
+        return [Received(r.partition, r.offset, r.key, r.value, r.timestamp)
+                for batch in batches.values() for r in batch]
 
 
 @dataclass(frozen=True)
@@ -154,6 +168,26 @@ class KafkaService:
             finally:
                 consumer.close()
         return received
+
+    @contextmanager
+    def follow(self, topic: str) -> Iterator[Follower]:
+        """A consumer of every partition of ``topic`` positioned at its end: it sees only
+        records written after it was opened."""
+        with self._wrapped():
+            consumer = kafka.KafkaConsumer(enable_auto_commit=False, group_id=None,
+                                           fetch_max_wait_ms=50, **self._common())
+            try:
+                parts = [kafka.TopicPartition(topic, p)
+                         for p in sorted(consumer.partitions_for_topic(topic) or ())]
+                if not parts:
+                    raise ServiceError(f"kafka {self.bootstrap[0]}: no topic {topic!r}")
+                consumer.assign(parts)
+                consumer.seek_to_end(*parts)
+                for part in parts:
+                    consumer.position(part)  # resolve "end" now, not at the first poll
+                yield Follower(consumer, self)
+            finally:
+                consumer.close()
 
     def canary(self, topic: str = CANARY_TOPIC) -> None:
         """An ``acks=all`` write to a replicated topic, read back by a fresh consumer."""
