@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.cross_region, pytest.mark.postgres, pytest.mark.redis,
 LATENCY_MS = 200
 
 
-def _lag_s(write: Callable[[], None], visible: Callable[[], bool]) -> float:
+def _lag_s(write: Callable[[], object], visible: Callable[[], bool]) -> float:
     """Seconds from the start of ``write`` in region A until region B shows it."""
     started = time.monotonic()
     write()
@@ -70,7 +70,7 @@ def test_a_slow_link_delays_every_region_b_replica(
     mirrored = mirrored_topic(settings, unique_name)
     target = source.at(settings.region_b.kafka)
     WaitStrategy("mirror", timeout_s=90).until(lambda: mirrored in target.topics(), "mirrored")
-    lags = {"postgres": lambda: _postgres_lag(settings, unique_name),
+    lags: dict[str, Callable[[], float]] = {"postgres": lambda: _postgres_lag(settings, unique_name),
             "redis": lambda: _redis_lag(settings, unique_name),
             "kafka": lambda: _kafka_lag(settings, unique_name)}
     _ = {name: lag() for name, lag in lags.items()}  # warm: connections and caches
