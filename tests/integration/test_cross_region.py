@@ -70,9 +70,11 @@ def test_a_slow_link_delays_every_region_b_replica(
     mirrored = mirrored_topic(settings, unique_name)
     target = source.at(settings.region_b.kafka)
     WaitStrategy("mirror", timeout_s=90).until(lambda: mirrored in target.topics(), "mirrored")
-    lags: dict[str, Callable[[], float]] = {"postgres": lambda: _postgres_lag(settings, unique_name),
-            "redis": lambda: _redis_lag(settings, unique_name),
-            "kafka": lambda: _kafka_lag(settings, unique_name)}
+    lags: dict[str, Callable[[], float]] = {
+        "postgres": lambda: _postgres_lag(settings, unique_name),
+        "redis": lambda: _redis_lag(settings, unique_name),
+        "kafka": lambda: _kafka_lag(settings, unique_name),
+    }
     _ = {name: lag() for name, lag in lags.items()}  # warm: connections and caches
 
     injector = FaultInjector(settings)
