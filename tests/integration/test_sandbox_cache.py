@@ -21,7 +21,8 @@ def test_every_sentinel_names_the_same_serving_master(cache: Topology, settings:
     master = masters.pop()
     assert master is not None
     assert service.info(master, "replication")["role"] == "master"
-    assert int(service.sentinel_view(settings.redis.sentinels[0])["num-slaves"]) == 2
+    # At least: region B's replica may hang off the master too (unannounced, never promoted).
+    assert int(service.sentinel_view(settings.redis.sentinels[0])["num-slaves"]) >= 2
     service.canary(master)
 
 
