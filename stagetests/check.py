@@ -24,6 +24,8 @@ def _database(settings: Settings) -> list[Probe]:
     if pg.pgbouncer is not None:
         named.append(("pgbouncer", pg.pgbouncer))
     named += [(f"postgres node {i + 1}", node) for i, node in enumerate(pg.nodes)]
+    if settings.region_b.postgres is not None:
+        named.append(("postgres region B", settings.region_b.postgres))
     return [functools.partial(service.probe, name, endpoint) for name, endpoint in named]
 
 
@@ -32,19 +34,23 @@ def _cache(settings: Settings) -> list[Probe]:
     named = ([(f"redis node {i + 1}", e) for i, e in enumerate(redis.nodes)]
              + [(f"redis sentinel {i + 1}", e) for i, e in enumerate(redis.sentinels)]
              + [(f"redis cluster {i + 1}", e) for i, e in enumerate(redis.cluster_nodes)])
+    if settings.region_b.redis is not None:
+        named.append(("redis region B", settings.region_b.redis))
     return [functools.partial(service.probe, name, endpoint) for name, endpoint in named]
 
 
 def _messaging(settings: Settings) -> list[Probe]:
     service = KafkaService(settings.kafka)
-    return [functools.partial(service.probe, f"kafka broker {i + 1}", endpoint)
-            for i, endpoint in enumerate(settings.kafka.brokers)]
+    named = ([(f"kafka broker {i + 1}", e) for i, e in enumerate(settings.kafka.brokers)]
+             + [(f"kafka region B {i + 1}", e) for i, e in enumerate(settings.region_b.kafka)])
+    return [functools.partial(service.probe, name, endpoint) for name, endpoint in named]
 
 
 SUITE_ENDPOINTS: dict[str, tuple[Callable[[Settings], list[Probe]], ...]] = {
     "database": (_database,),
     "cache": (_cache,),
     "messaging": (_messaging,),
+    "cross-region": (_database, _cache, _messaging),
     "all": (_database, _cache, _messaging),
 }
 

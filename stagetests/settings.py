@@ -127,6 +127,7 @@ class KafkaSettings:
     """Kafka bootstrap brokers (MSK's bootstrap string) and client timeouts."""
 
     brokers: tuple[Endpoint, ...] = _local(9092, 9093, 9094)
+    connect_timeout_s: float = 5.0  # how long to try the bootstrap brokers before giving up
     request_timeout_s: float = 10.0
 
 

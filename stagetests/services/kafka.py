@@ -80,9 +80,10 @@ class KafkaService:
         return [str(e) for e in (self.brokers or self.settings.brokers)]
 
     def _common(self) -> dict[str, Any]:
-        timeout_ms = int(self.settings.request_timeout_s * 1000)
-        return {"bootstrap_servers": self.bootstrap, "request_timeout_ms": timeout_ms,
-                "bootstrap_timeout_ms": timeout_ms, "client_id": "stagetests"}
+        return {"bootstrap_servers": self.bootstrap,
+                "request_timeout_ms": int(self.settings.request_timeout_s * 1000),
+                "bootstrap_timeout_ms": int(self.settings.connect_timeout_s * 1000),
+                "client_id": "stagetests"}
 
     @contextmanager
     def admin(self) -> Iterator[Any]:

@@ -34,7 +34,7 @@ def _processes_under(state_dir: Path) -> list[str]:
 
 @pytest.mark.skipif(external(), reason="the sandbox belongs to someone else")
 def test_down_leaves_no_sandbox_process(
-    database: object, cache: object, settings: Settings
+    database: object, cache: object, messaging: object, region_b: object, settings: Settings
 ) -> None:
     assert _processes_under(settings.sandbox.state_dir), "the sandbox should be running here"
     servers = [s for t in topologies(settings, "all") for s in t.servers()]
@@ -42,6 +42,7 @@ def test_down_leaves_no_sandbox_process(
     assert len(pids) == len(servers)
     assert cli.main(["sandbox", "down", "--suite", "all", "--profile", settings.profile]) == 0
     assert _processes_under(settings.sandbox.state_dir) == []
+    assert _processes_under(settings.sandbox.cache_dir) == []  # no JVM or Toxiproxy left
     assert [pid for pid in pids if process_start_time(pid) is not None] == []
     for server in servers:
         assert server.process.pid() is None
