@@ -84,7 +84,7 @@ def _sandbox(settings: Settings, action: str, suite: str) -> int:
     rows = [row for topology in selected for row in topology.status()]
     print(format_table(
         ("topology", "service", "port", "role", "pid", "healthy", "pss MiB"),
-        [(r.topology, r.service, r.port, r.role, r.pid or "-", "yes" if r.healthy else "no",
+        [(r.topology, r.service, r.port or "-", r.role, r.pid or "-", "yes" if r.healthy else "no",
           r.pss_mib) for r in rows]))
     for topology in selected:
         total = sum(r.pss_mib for r in rows if r.topology == topology.name)

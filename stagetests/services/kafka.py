@@ -13,41 +13,13 @@ import kafka
 import kafka.errors
 
 from stagetests.errors import ServiceError, ServiceUnreachableError
+from stagetests.services.kafka_records import Delivered, PartitionState, Received
 from stagetests.services.probe import EndpointProbe, timed_probe
 from stagetests.settings import Endpoint, KafkaSettings
 
 __all__ = ["Delivered", "Follower", "KafkaService", "PartitionState", "Received"]
 
 CANARY_TOPIC = "stagetests-canary"
-
-
-@dataclass(frozen=True)
-class Delivered:
-    """A record the cluster acknowledged."""
-
-    partition: int
-    offset: int
-
-
-@dataclass(frozen=True)
-class Received:
-    """A record a consumer read."""
-
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes
-    timestamp_ms: int
-
-
-@dataclass(frozen=True)
-class PartitionState:
-    """Who leads a partition and which replicas are in sync."""
-
-    partition: int
-    leader: int
-    replicas: tuple[int, ...]
-    isr: tuple[int, ...]
 
 
 @dataclass(frozen=True)
