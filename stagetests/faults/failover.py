@@ -34,6 +34,7 @@ class PatroniSwitchover(Fault):
         if leader is None:
             raise ServiceError("patroni: no leader to switch over from")
         self.original = leader.name
+        _wait(settings, "patroni").until(lambda: self._ready(api, self.candidate), "ready")
         new = self._switch(settings, self.original, self.candidate)
         return f"leader {self.original} -> {new}"
 
@@ -42,15 +43,19 @@ class PatroniSwitchover(Fault):
         current = api.leader()
         if current is not None and current.name == self.original:
             return f"leader already {self.original}"
-        # The old leader must stream again before Patroni accepts it as a candidate.
-        _wait(settings, "patroni").until(lambda: self._streaming(api, self.original), "rejoined")
+        # The old leader must replicate again before Patroni accepts it as a candidate.
+        _wait(settings, "patroni").until(lambda: self._ready(api, self.original), "rejoined")
         self._switch(settings, current.name if current else "", self.original)
         return f"leader back on {self.original}"
 
     @staticmethod
-    def _streaming(api: PatroniApi, name: str) -> bool:
-        return any(m.name == name and m.state in {"streaming", "running"}
-                   and m.role != "leader" for m in api.members())
+    def _ready(api: PatroniApi, name: str | None) -> str | bool:
+        """A replica Patroni would accept as candidate: running, its lag known."""
+        ready = [m.name for m in api.members() if m.role != "leader"
+                 and m.state in {"streaming", "running"} and m.lag_bytes is not None]
+        if (name in ready) if name else bool(ready):
+            return True
+        return f"not yet: candidate {name or 'replica'} not ready (ready: {ready})"
 
     def _switch(self, settings: Settings, leader: str, candidate: str | None) -> str:
         api = PatroniApi(settings.postgres.patroni_api)
