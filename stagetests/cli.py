@@ -8,15 +8,20 @@ its traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from stagetests.check import check_endpoints
 from stagetests.console import format_table, say
 from stagetests.errors import AuthenticationError, ServiceUnreachableError, StagetestsError
 from stagetests.errors import UsageError as StagetestsUsageError
+from stagetests.pipeline import RUN_SUITES, render, run_suites
 from stagetests.profiles import load_settings
+from stagetests.report.index import write_index
+from stagetests.results import RunStore
 from stagetests.sandbox.install import install_packages
 from stagetests.sandbox.suites import SUITES, stopping, topologies
 from stagetests.sandbox.tools import Tools
@@ -36,23 +41,45 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument("--profile", help="profile name or YAML path (default: $STAGETESTS_"
                         "PROFILE or local)")
-    common.add_argument("--suite", choices=tuple(SUITES), default="all",
-                        help="which topology or endpoints (default: all)")
+    topology = _Parser(add_help=False)
+    topology.add_argument("--suite", choices=tuple(SUITES), default="all",
+                          help="which topology or endpoints (default: all)")
     parser = _Parser(prog="stagetests", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    sandbox = commands.add_parser("sandbox", parents=[common],
+    sandbox = commands.add_parser("sandbox", parents=[common, topology],
                                   help="the local sandbox of real servers")
     sandbox.add_argument("action", choices=("install", "up", "down", "status"),
                          help="install packages | start | stop | show servers")
-    commands.add_parser("check", parents=[common],
+    commands.add_parser("check", parents=[common, topology],
                         help="connect to every endpoint of a profile and show who answers")
+    run = commands.add_parser("run", parents=[common],
+                              help="execute suite notebooks into a run folder and HTML reports")
+    run.add_argument("--suite", "--test-type", dest="suite", choices=tuple(RUN_SUITES),
+                     default="all", help="which suite notebook(s) (default: all)")
+    run.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
+                     help="a notebook parameter (repeatable); unknown names are refused")
+    run.add_argument("--timeout", type=float, default=1800,
+                     help="seconds one notebook cell may run (default: 1800)")
+    run.add_argument("--verbose", action="store_true", help="stream cell output")
+    run.add_argument("--reports", type=Path, default=None,
+                     help="reports folder (default: $STAGETESTS_REPORTS_DIR or ./reports)")
+    report = commands.add_parser("report", help="re-render a run's HTML from what it stored")
+    report.add_argument("run_id", metavar="RUN", help="a run id (a folder under reports/)")
+    report.add_argument("--reports", type=Path, default=None,
+                        help="reports folder (default: $STAGETESTS_REPORTS_DIR or ./reports)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        if args.command == "report":
+            return _report(_store(args.reports), args.run_id)
         settings = load_settings(args.profile)
+        if args.command == "run":
+            given = dict(_pair(text) for text in args.parameter)
+            return run_suites(settings, args.suite, given, _store(args.reports), args.timeout,
+                              args.verbose)
         if args.command == "check":
             return _check(settings, args.suite)
         return _sandbox(settings, args.action, args.suite)
@@ -62,6 +89,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("stagetests: interrupted", file=sys.stderr)
         return 130
+
+
+def _pair(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise StagetestsUsageError(f"parameter {text!r}: use NAME=VALUE")
+    return name.strip(), value.strip()
+
+
+def _store(folder: Path | None) -> RunStore:
+    return RunStore(folder or Path(os.environ.get("STAGETESTS_REPORTS_DIR", "reports")))
+
+
+def _report(store: RunStore, run_id: str) -> int:
+    run = store.open(run_id)
+    results = run.meta().get("suite_results") or {}
+    for suite, info in results.items():
+        if (run.folder / f"{suite}.ipynb").exists():
+            info.update(render(run, suite))
+            say(f"{suite}: {run.folder / info['html']} ({info['html_bytes'] / 1024:.0f} KB, "
+                f"{info['render_s']}s)")
+    run.update(suite_results=results)
+    say(f"index: {write_index(store)}")
+    return 0
 
 
 def _sandbox(settings: Settings, action: str, suite: str) -> int:

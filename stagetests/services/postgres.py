@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -52,6 +52,27 @@ class PostgresService:
         with self.connect(target) as conn, self._wrapped(target), conn.cursor() as cur:
             cur.execute(sql, args)
             return list(cur.fetchall()) if cur.description else []
+
+    def statement(self, sql: str, endpoint: Endpoint | None = None) -> Callable[[], object]:
+        """An operation for a load driver: ``sql`` on one kept connection, reopened after a
+        failure (as a pooled client would), every error wrapped."""
+        target = endpoint or self.settings.writer
+        held: list[Any] = []
+
+        def run() -> object:
+            with self._wrapped(target):
+                if not held or held[0].closed:
+                    held[:] = [psycopg2.connect(**self._params(target))]
+                    held[0].autocommit = True
+                try:
+                    with held[0].cursor() as cur:
+                        cur.execute(sql)
+                        return cur.fetchone() if cur.description else None
+                except psycopg2.OperationalError:
+                    held[0].close()
+                    raise
+
+        return run
 
     def probe(self, name: str, endpoint: Endpoint) -> EndpointProbe:
         """Role (primary/replica) and server version at ``endpoint``, timed."""

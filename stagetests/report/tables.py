@@ -1,0 +1,77 @@
+"""Report tables: thresholds with verdicts, and KPIs against the previous run."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+
+from stagetests.results import Run, RunStore
+
+__all__ = ["HtmlTable", "kpi_table", "threshold_table"]
+
+
+class HtmlTable:
+    """A table that renders as plain HTML in a notebook and in the exported report."""
+
+    def __init__(self, frame: pd.DataFrame, classes: dict[str, str] | None = None) -> None:
+        self.frame = frame
+        self.classes = classes or {}  # column -> CSS class prefix for its values
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.frame.columns)
+        body = []
+        for _, row in self.frame.iterrows():
+            cells = []
+            for column, value in row.items():
+                text = _format(value)
+                prefix = self.classes.get(str(column))
+                css = f' class="{prefix}-{text.replace(" ", "-")}"' if prefix else ""
+                cells.append(f"<td{css}>{html.escape(text)}</td>")
+            body.append("<tr>" + "".join(cells) + "</tr>")
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _format(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)
+
+
+def threshold_table(run: Run, suite: str | None = None) -> HtmlTable:
+    """Every figure of the run (of ``suite``): measured, threshold, verdict."""
+    metrics = run.metrics()
+    if suite is not None:
+        metrics = metrics[metrics["suite"] == suite]
+    limit = metrics["limit"].map({"max": "≤", "min": "≥"}).fillna("")
+    shown = pd.DataFrame({
+        "scenario": metrics["scenario"], "metric": metrics["metric"],
+        "measured": metrics["value"], "unit": metrics["unit"],
+        "threshold": [f"{s} {_format(t)}" if t == t and t is not None else "-"
+                      for s, t in zip(limit, metrics["threshold"], strict=True)],
+        "verdict": metrics["verdict"], "note": metrics["note"].fillna(""),
+    })
+    return HtmlTable(shown, {"verdict": "verdict"})
+
+
+def kpi_table(store: RunStore, run: Run, suite: str) -> HtmlTable:
+    """This run's figures next to the previous run of the same profile, with the change."""
+    meta = run.meta()
+    history = store.history(meta.get("profile"))
+    earlier = history[(history["started_at"] < meta["started_at"])
+                      & (history["suite"] == suite)]
+    previous_id = earlier["run_id"].iloc[-1] if len(earlier) else None
+    now = run.metrics()
+    now = now[now["suite"] == suite]
+    before = earlier[earlier["run_id"] == previous_id] if previous_id else earlier.iloc[0:0]
+    merged = now.merge(before[["scenario", "metric", "value"]], on=["scenario", "metric"],
+                       how="left", suffixes=("", "_previous"))
+    change = (merged["value"] - merged["value_previous"]) / merged["value_previous"] * 100
+    shown = pd.DataFrame({
+        "scenario": merged["scenario"], "metric": merged["metric"],
+        "this run": merged["value"], "previous": merged["value_previous"],
+        "change %": change.round(1), "unit": merged["unit"]})
+    return HtmlTable(shown)
