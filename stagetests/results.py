@@ -38,6 +38,7 @@ def write_atomic(path: Path, text: str) -> None:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; reports are for sharing
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -55,11 +56,16 @@ def verdict(value: float | None, threshold: float | None, limit: str) -> str:
     return "pass" if ok else "fail"
 
 
+def _blank(value: Any) -> Any:
+    """None and NaN as an empty CSV field (pandas reads it back as missing)."""
+    return "" if value is None or (isinstance(value, float) and value != value) else value
+
+
 def _csv(rows: Iterable[Mapping[str, Any]], columns: Iterable[str]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: _blank(v) for k, v in row.items()} for row in rows)
     return out.getvalue()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
 import numpy as np
@@ -11,8 +12,21 @@ from matplotlib.figure import Figure
 from stagetests.faults import FaultRecord
 from stagetests.measure.load import LoadResult
 
-__all__ = ["lag_over_time", "latency_distribution", "latency_over_time",
+__all__ = ["Chart", "lag_over_time", "latency_distribution", "latency_over_time",
            "throughput_and_errors"]
+
+class Chart:
+    """A figure that shows itself as a PNG in any notebook frontend and exported report
+    (a bare ``Figure`` only does under pyplot's inline backend)."""
+
+    def __init__(self, figure: Figure) -> None:
+        self.figure = figure
+
+    def _repr_png_(self) -> bytes:
+        out = io.BytesIO()
+        self.figure.savefig(out, format="png", dpi=DPI)
+        return out.getvalue()
+
 
 SERIES = (("p50", "#1f77b4"), ("p95", "#2ca02c"), ("p99", "#ff7f0e"), ("p99.9", "#d62728"),
           ("max", "#7f7f7f"))
@@ -39,7 +53,7 @@ def _shade(axes: Axes, result: LoadResult, faults: Sequence[FaultRecord]) -> Non
 
 
 def latency_over_time(result: LoadResult, faults: Sequence[FaultRecord] = (),
-                      title: str = "Latency over time") -> Figure:
+                      title: str = "Latency over time") -> Chart:
     """p50/p95/p99/p99.9/max per interval (from interval histograms), log scale."""
     figure, axes = _figure(title)
     rows = result.intervals()
@@ -51,11 +65,11 @@ def latency_over_time(result: LoadResult, faults: Sequence[FaultRecord] = (),
     axes.set_ylabel("ms (from intended start)" if result.mode == "open-loop" else "ms")
     _shade(axes, result, faults)
     axes.legend(ncol=5, fontsize=8, loc="upper right")
-    return figure
+    return Chart(figure)
 
 
 def throughput_and_errors(result: LoadResult, faults: Sequence[FaultRecord] = (),
-                          title: str = "Throughput and errors") -> Figure:
+                          title: str = "Throughput and errors") -> Chart:
     figure, axes = _figure(title)
     rows = result.intervals()
     times = [r["t_s"] for r in rows]
@@ -70,10 +84,10 @@ def throughput_and_errors(result: LoadResult, faults: Sequence[FaultRecord] = ()
     axes.set_ylabel("operations per second")
     _shade(axes, result, faults)
     axes.legend(fontsize=8, loc="lower right")
-    return figure
+    return Chart(figure)
 
 
-def latency_distribution(result: LoadResult, title: str = "Latency distribution") -> Figure:
+def latency_distribution(result: LoadResult, title: str = "Latency distribution") -> Chart:
     """Histogram and HdrHistogram percentile spectrum (log 1/(1-p) axis, to 99.999%)."""
     figure = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
     left, right = figure.subplots(1, 2)
@@ -100,13 +114,13 @@ def latency_distribution(result: LoadResult, title: str = "Latency distribution"
     right.set_ylabel("ms")
     for axes in (left, right):
         axes.grid(alpha=0.3)
-    return figure
+    return Chart(figure)
 
 
 def lag_over_time(seconds: Sequence[float], lag_s: Sequence[float],
-                  title: str = "Replication lag") -> Figure:
+                  title: str = "Replication lag") -> Chart:
     figure, axes = _figure(title)
     axes.plot(seconds, [lag * 1000 for lag in lag_s], marker=".", lw=1)
     axes.set_xlabel("seconds since start")
     axes.set_ylabel("lag, ms")
-    return figure
+    return Chart(figure)
