@@ -7,10 +7,11 @@ PROFILE ?= local
 
 .PHONY: run test install venv lint unit integration down clean
 
-## run: install everything, start the sandbox, check every endpoint
+## run: install everything, start the sandbox, check every endpoint, run the suites into reports/
 run: install
 	$(BIN)/stagetests sandbox up --suite $(SUITE) --profile $(PROFILE)
 	$(BIN)/stagetests check --suite $(SUITE) --profile $(PROFILE)
+	$(BIN)/stagetests run --suite $(SUITE) --profile $(PROFILE)
 
 ## test: install everything, lint, then unit and integration tests against the real sandbox
 test: install lint

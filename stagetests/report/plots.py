@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import ScalarFormatter
 
 from stagetests.faults import FaultRecord
 from stagetests.measure.load import LoadResult
@@ -19,13 +20,13 @@ class Chart:
     """A figure that shows itself as a PNG in any notebook frontend and exported report
     (a bare ``Figure`` only does under pyplot's inline backend)."""
 
-    def __init__(self, figure: Figure) -> None:
-        self.figure = figure
+    def __init__(self, figure: Figure, title: str) -> None:
+        self.figure, self.title = figure, title
 
-    def _repr_png_(self) -> bytes:
+    def _repr_png_(self) -> tuple[bytes, dict[str, str]]:
         out = io.BytesIO()
         self.figure.savefig(out, format="png", dpi=DPI)
-        return out.getvalue()
+        return out.getvalue(), {"alt": self.title}  # the report's <img alt>
 
 
 SERIES = (("p50", "#1f77b4"), ("p95", "#2ca02c"), ("p99", "#ff7f0e"), ("p99.9", "#d62728"),
@@ -59,13 +60,15 @@ def latency_over_time(result: LoadResult, faults: Sequence[FaultRecord] = (),
     rows = result.intervals()
     times = [r["t_s"] for r in rows]
     for name, colour in SERIES:
-        axes.plot(times, [r.get(name, np.nan) for r in rows], label=name, color=colour, lw=1.4)
+        axes.plot(times, [r.get(name, np.nan) for r in rows], label=name, color=colour, lw=1.4,
+                  marker="o", ms=3)
     axes.set_yscale("log")
+    axes.yaxis.set_major_formatter(ScalarFormatter())
     axes.set_xlabel("seconds since start")
     axes.set_ylabel("ms (from intended start)" if result.mode == "open-loop" else "ms")
     _shade(axes, result, faults)
     axes.legend(ncol=5, fontsize=8, loc="upper right")
-    return Chart(figure)
+    return Chart(figure, title)
 
 
 def throughput_and_errors(result: LoadResult, faults: Sequence[FaultRecord] = (),
@@ -84,7 +87,7 @@ def throughput_and_errors(result: LoadResult, faults: Sequence[FaultRecord] = ()
     axes.set_ylabel("operations per second")
     _shade(axes, result, faults)
     axes.legend(fontsize=8, loc="lower right")
-    return Chart(figure)
+    return Chart(figure, title)
 
 
 def latency_distribution(result: LoadResult, title: str = "Latency distribution") -> Chart:
@@ -114,7 +117,7 @@ def latency_distribution(result: LoadResult, title: str = "Latency distribution"
     right.set_ylabel("ms")
     for axes in (left, right):
         axes.grid(alpha=0.3)
-    return Chart(figure)
+    return Chart(figure, title)
 
 
 def lag_over_time(seconds: Sequence[float], lag_s: Sequence[float],
@@ -123,4 +126,4 @@ def lag_over_time(seconds: Sequence[float], lag_s: Sequence[float],
     axes.plot(seconds, [lag * 1000 for lag in lag_s], marker=".", lw=1)
     axes.set_xlabel("seconds since start")
     axes.set_ylabel("lag, ms")
-    return Chart(figure)
+    return Chart(figure, title)

@@ -16,6 +16,7 @@ __all__ = ["PACKAGES", "install_packages", "missing_packages"]
 PACKAGES = (
     "postgresql-15", "postgresql-client-15", "patroni", "etcd-server", "etcd-client",
     "haproxy", "pgbouncer", "redis-server", "redis-sentinel", "redis-tools",
+    "chromium",  # renders reports headless: the test that a report shows its plots offline
 )
 # Only fetched when the machine has no Java 17+ or no Maven of its own (e.g. a JDK in /opt).
 JAVA_PACKAGES = ("openjdk-17-jre-headless", "maven")

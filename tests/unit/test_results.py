@@ -1,0 +1,68 @@
+"""The run store: verdicts, atomic writes, history, without servers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from stagetests.results import RunStore, verdict, write_atomic
+
+
+def test_verdicts_against_max_and_min_thresholds() -> None:
+    assert verdict(5.0, 10.0, "max") == "pass" and verdict(11.0, 10.0, "max") == "fail"
+    assert verdict(900.0, 1000.0, "min") == "fail" and verdict(5.0, None, "max") == "info"
+    assert verdict(None, 1.0, "max") == "not run" and verdict(float("nan"), 1.0, "max") == "not run"
+
+
+def test_metrics_round_trip_with_their_verdicts(tmp_path: Path) -> None:
+    run = RunStore(tmp_path).create("smoke", ["database"], {"duration_s": "3"})
+    assert run.add_metric("database", "health", "p99 latency", 7.5, "ms", 100.0) == "pass"
+    assert run.add_metric("database", "health", "throughput", 40.0, "ops/s", 50.0,
+                          limit="min") == "fail"
+    run.add_metric("database", "failover", "outage", None, "s", 30.0, note="no leader")
+    metrics = run.metrics()
+    assert list(metrics["verdict"]) == ["pass", "fail", "not run"]
+    assert metrics["threshold"].iloc[0] == 100.0 and metrics["note"].iloc[2] == "no leader"
+    assert run.meta()["profile"] == "smoke" and run.meta()["status"] == "running"
+
+
+def test_a_crash_while_writing_keeps_the_previous_file_and_earlier_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = RunStore(tmp_path)
+    first = store.create("smoke", ["database"], {})
+    first.add_metric("database", "health", "p99 latency", 7.5, "ms", 100.0)
+    second = store.create("smoke", ["database"], {})
+    second.add_metric("database", "health", "p99 latency", 8.0, "ms", 100.0)
+
+    def crash(_fd: int) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    with pytest.raises(OSError):
+        second.add_metric("database", "health", "p50 latency", 1.0, "ms")
+    with pytest.raises(OSError):
+        second.update(status="complete")
+    monkeypatch.undo()
+    assert list(second.metrics()["metric"]) == ["p99 latency"]
+    assert second.meta()["status"] == "running"
+    assert [p.name for p in second.folder.iterdir() if p.name.startswith(".")] == []
+    history = store.history("smoke")
+    assert list(history["value"]) == [7.5, 8.0]
+
+
+def test_write_atomic_replaces_whole(tmp_path: Path) -> None:
+    target = tmp_path / "a" / "f.txt"
+    write_atomic(target, "one")
+    write_atomic(target, "two")
+    assert target.read_text() == "two" and oct(target.stat().st_mode)[-3:] == "644"
+
+
+def test_a_broken_run_folder_does_not_hide_the_history(tmp_path: Path) -> None:
+    store = RunStore(tmp_path)
+    store.create("smoke", ["cache"], {}).add_metric("cache", "ops", "p99 latency", 1.0, "ms")
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "run.json").write_text("{not json")
+    assert len(store.runs()) == 1 and len(store.history()) == 1
