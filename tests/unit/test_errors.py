@@ -72,3 +72,16 @@ def test_a_bug_keeps_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "load_settings", broken)
     with pytest.raises(ZeroDivisionError):
         cli.main(["check"])
+
+
+def test_run_accepts_the_seeds_test_type_spelling_and_checks_parameters() -> None:
+    parser = cli.build_parser()
+    args = parser.parse_args(["run", "--test-type", "cache", "-p", "duration_s=3"])
+    assert args.suite == "cache" and args.parameter == ["duration_s=3"]
+    assert cli.main(["run", "--suite", "database", "-p", "no-equals-sign"]) == 2
+    assert cli.main(["run", "--suite", "queues"]) == 2
+
+
+def test_report_names_an_unknown_run(capsys: pytest.CaptureFixture[str], tmp_path: object) -> None:
+    assert cli.main(["report", "no-such-run", "--reports", str(tmp_path)]) == 2
+    assert "no-such-run" in capsys.readouterr().err
