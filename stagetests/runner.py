@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import papermill
+from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from papermill.exceptions import PapermillExecutionError
 
@@ -21,6 +22,15 @@ __all__ = ["KERNEL", "Execution", "execute", "notebook_for", "notebooks_dir",
 KERNEL = "python3"  # ipykernel's own spec: the Python that runs stagetests
 # What the runner always passes; a suite notebook declares them in its parameters cell.
 INJECTED = ("profile", "run_dir", "suite")
+
+
+class _LocalKernelManager(AsyncKernelManager):
+    """A kernel reached over Unix sockets: local only, and no "running over TCP without
+    encryption" warning on every run."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.transport = "ipc"
 
 
 def notebooks_dir() -> Path:
@@ -98,7 +108,7 @@ def execute(notebook: Path, output: Path, parameters: dict[str, Any], timeout_s:
             str(notebook), str(output), parameters=parameters, kernel_name=KERNEL,
             progress_bar=not verbose and sys.stderr.isatty(), log_output=verbose,
             execution_timeout=int(timeout_s), start_timeout=60, cwd=str(notebook.parent),
-            request_save_on_cell_execute=True)
+            request_save_on_cell_execute=True, kernel_manager_class=_LocalKernelManager)
     except PapermillExecutionError as exc:
         return Execution("failed", f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"[:300])
     except CellTimeoutError as exc:

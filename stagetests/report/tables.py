@@ -52,7 +52,7 @@ def threshold_table(run: Run, suite: str | None = None) -> HtmlTable:
         "measured": metrics["value"], "unit": metrics["unit"],
         "threshold": [f"{s} {_format(t)}" if t == t and t is not None else "-"
                       for s, t in zip(limit, metrics["threshold"], strict=True)],
-        "verdict": metrics["verdict"], "note": metrics["note"].fillna(""),
+        "verdict": metrics["verdict"], "note": metrics["note"].astype(object).fillna(""),
     })
     return HtmlTable(shown, {"verdict": "verdict"})
 

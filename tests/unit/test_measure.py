@@ -108,3 +108,17 @@ def test_ledger_counts_lost_duplicated_and_reordered() -> None:
     assert (check.lost, check.duplicated, check.reordered) == (2, 1, 1)
     assert check.unacknowledged_seen == 1 and not check.clean
     assert WriteLedger().check([]).clean
+
+
+def _noop_factory() -> Callable[[], object]:
+    return lambda: None
+
+
+def test_worker_processes_share_one_schedule() -> None:
+    result = open_loop(_noop_factory, rate_per_s=400, duration_s=1.5, concurrency=2,
+                       processes=2)
+    assert result.summary()["operations"] == 600
+    assert result.health.intended_rate == 400
+    starts = sorted(op.intended_ns for op in result.timeline.operations)
+    # Two slices of one schedule: both processes' starts interleave over the whole run.
+    assert starts[-1] - starts[0] > 1.4e9

@@ -66,3 +66,19 @@ def test_a_broken_run_folder_does_not_hide_the_history(tmp_path: Path) -> None:
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "run.json").write_text("{not json")
     assert len(store.runs()) == 1 and len(store.history()) == 1
+
+
+def test_kpis_compare_with_the_previous_run_of_the_same_profile(tmp_path: Path) -> None:
+    from stagetests.report.tables import kpi_table, threshold_table
+
+    store = RunStore(tmp_path)
+    first = store.create("smoke", ["database"], {})
+    first.add_metric("database", "health", "p99 latency", 10.0, "ms", 100.0)
+    other = store.create("staging", ["database"], {})
+    other.add_metric("database", "health", "p99 latency", 99.0, "ms", 100.0)
+    second = store.create("smoke", ["database"], {})
+    second.add_metric("database", "health", "p99 latency", 12.0, "ms", 100.0)
+    kpis = kpi_table(store, second, "database").frame
+    assert kpis["previous"].iloc[0] == 10.0 and kpis["change %"].iloc[0] == 20.0
+    page = threshold_table(second, "database")._repr_html_()
+    assert 'class="verdict-pass"' in page and "≤ 100" in page
