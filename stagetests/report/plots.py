@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import ScalarFormatter
+from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from stagetests.faults import FaultRecord
 from stagetests.measure.load import LoadResult
@@ -42,6 +43,12 @@ def _figure(title: str) -> tuple[Figure, Axes]:
     return figure, axes
 
 
+def _readable_log(axis: Any) -> None:
+    """Plain numbers (0.5, 2, 10) on a log axis, without crowded minor labels."""
+    axis.set_major_formatter(ScalarFormatter())
+    axis.set_minor_formatter(NullFormatter())
+
+
 def _shade(axes: Axes, result: LoadResult, faults: Sequence[FaultRecord]) -> None:
     """Fault windows as labelled bands on the run's time axis."""
     for fault in faults:
@@ -63,7 +70,7 @@ def latency_over_time(result: LoadResult, faults: Sequence[FaultRecord] = (),
         axes.plot(times, [r.get(name, np.nan) for r in rows], label=name, color=colour, lw=1.4,
                   marker="o", ms=3)
     axes.set_yscale("log")
-    axes.yaxis.set_major_formatter(ScalarFormatter())
+    _readable_log(axes.yaxis)
     axes.set_xlabel("seconds since start")
     axes.set_ylabel("ms (from intended start)" if result.mode == "open-loop" else "ms")
     _shade(axes, result, faults)
@@ -104,6 +111,7 @@ def latency_distribution(result: LoadResult, title: str = "Latency distribution"
         left.hist(values, weights=counts, bins=np.geomspace(max(min(values), 1e-3),
                                                             max(values) * 1.01, 40))
         left.set_xscale("log")
+        _readable_log(left.xaxis)
     left.set_xlabel("ms")
     left.set_ylabel("operations")
     nines = np.array([0, 0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999, 0.99999])
@@ -112,6 +120,7 @@ def latency_distribution(result: LoadResult, title: str = "Latency distribution"
         right.plot(1 / (1 - nines[:-1]), spectrum[:-1], marker="o", ms=3)
         right.set_xscale("log")
         right.set_yscale("log")
+        _readable_log(right.yaxis)
         right.set_xticks([1, 10, 100, 1000, 10000], ["0%", "90%", "99%", "99.9%", "99.99%"])
     right.set_xlabel("percentile")
     right.set_ylabel("ms")
