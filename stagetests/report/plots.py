@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullFormatter, ScalarFormatter
+from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 
 from stagetests.faults import FaultRecord
 from stagetests.measure.load import LoadResult
@@ -45,6 +45,7 @@ def _figure(title: str) -> tuple[Figure, Axes]:
 
 def _readable_log(axis: Any) -> None:
     """Plain numbers (0.5, 2, 10) on a log axis, without crowded minor labels."""
+    axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
     axis.set_major_formatter(ScalarFormatter())
     axis.set_minor_formatter(NullFormatter())
 
