@@ -43,9 +43,17 @@ EXIT_INFRASTRUCTURE = 3
 
 
 class StagetestsError(Exception):
-    """Base of every error stagetests raises on purpose."""
+    """Base of every error stagetests raises on purpose.
+
+    ``kind`` names what the client library saw (``ReadOnlySqlTransaction``,
+    ``ConnectionError``): timelines count errors by it.
+    """
 
     exit_code: int = EXIT_FAILED
+
+    def __init__(self, message: str = "", kind: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind or type(self).__name__
 
 
 class ServiceError(StagetestsError):

@@ -52,7 +52,7 @@ def _drive(mode: str, make_op: OpFactory, rate: float | None, duration_s: float,
             op()
             error = ""
         except Exception as exc:  # an operation's failure is a measurement, not a crash
-            error = type(exc).__name__
+            error = getattr(exc, "kind", "") or type(exc).__name__
         done = time.monotonic_ns()
         with lock:
             latency.record(done, done - intended)

@@ -50,14 +50,36 @@ class PatroniApi:
         role = str(self._get(api, "/patroni").get("role", "unknown"))
         return "primary" if role == "master" else role
 
+    def config(self) -> dict[str, Any]:
+        """The cluster's dynamic configuration (from the DCS)."""
+        return self._first_answer("/config")
+
+    def patch_config(self, changes: dict[str, Any]) -> None:
+        """Change dynamic settings; each node applies them on its next cycle (loop_wait)."""
+        self._send("PATCH", "/config", changes)
+
+    def healthy(self) -> str | bool:
+        """True when there is one leader and every other member replicates with known lag."""
+        members = self.members()
+        leaders = [m for m in members if m.role == "leader"]
+        lagging = [m.name for m in members if m.role != "leader"
+                   and (m.state not in {"running", "streaming"} or m.lag_bytes is None)]
+        if len(leaders) != 1 or lagging or len(members) < len(self.apis):
+            return (f"not yet: leaders {[m.name for m in leaders]}, not replicating "
+                    f"{lagging}, {len(members)} of {len(self.apis)} members")
+        return True
+
     def switchover(self, leader: str, candidate: str | None = None) -> None:
         """Ask Patroni for a planned switchover away from ``leader``."""
         body: dict[str, str] = {"leader": leader}
         if candidate:
             body["candidate"] = candidate
+        self._send("POST", "/switchover", body)
+
+    def _send(self, method: str, path: str, body: dict[str, Any]) -> None:
         api = self.apis[0]
         request = urllib.request.Request(
-            f"http://{api}/switchover", data=json.dumps(body).encode(), method="POST",
+            f"http://{api}{path}", data=json.dumps(body).encode(), method=method,
             headers={"Content-Type": "application/json"},
         )
         try:
@@ -65,7 +87,7 @@ class PatroniApi:
                 answer.read()
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode(errors="replace").strip()
-            raise ServiceError(f"patroni {api}: switchover refused: {detail}") from exc
+            raise ServiceError(f"patroni {api}{path}: refused: {detail}") from exc
         except (urllib.error.URLError, OSError) as exc:
             raise ServiceUnreachableError(f"patroni {api}: {exc}") from exc
 

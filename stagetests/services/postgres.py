@@ -11,7 +11,12 @@ from typing import Any
 import psycopg2
 from psycopg2 import sql
 
-from stagetests.errors import AuthenticationError, ServiceError, ServiceUnreachableError
+from stagetests.errors import (
+    AuthenticationError,
+    ConfigError,
+    ServiceError,
+    ServiceUnreachableError,
+)
 from stagetests.services.probe import EndpointProbe, timed_probe
 from stagetests.settings import Endpoint, PostgresSettings, Secret
 
@@ -53,23 +58,29 @@ class PostgresService:
             cur.execute(sql, args)
             return list(cur.fetchall()) if cur.description else []
 
-    def statement(self, sql: str, endpoint: Endpoint | None = None) -> Callable[[], object]:
-        """An operation for a load driver: ``sql`` on one kept connection, reopened after a
-        failure (as a pooled client would), every error wrapped."""
+    def statement(self, sql: str, endpoint: Endpoint | None = None,
+                  multihost: bool = False) -> Callable[..., object]:
+        """An operation for a load driver: ``sql`` with the call's arguments on one kept
+        connection, reopened after a failure (as a pooled client would), errors wrapped.
+
+        ``multihost`` connects the way libpq failover clients do: every node listed,
+        ``target_session_attrs=read-write``, instead of through the writer endpoint.
+        """
         target = endpoint or self.settings.writer
+        params = self._multihost_params() if multihost else self._params(target)
         held: list[Any] = []
 
-        def run() -> object:
+        def run(*args: object) -> object:
             with self._wrapped(target):
                 if not held or held[0].closed:
-                    held[:] = [psycopg2.connect(**self._params(target))]
+                    held[:] = [psycopg2.connect(**params)]
                     held[0].autocommit = True
                 try:
                     with held[0].cursor() as cur:
-                        cur.execute(sql)
+                        cur.execute(sql, args or None)
                         return cur.fetchone() if cur.description else None
-                except psycopg2.OperationalError:
-                    held[0].close()
+                except psycopg2.Error:
+                    held[0].close()  # a failed node or a read-only one: reconnect next time
                     raise
 
         return run
@@ -126,6 +137,15 @@ class PostgresService:
             params["sslrootcert"] = s.sslrootcert
         return params
 
+    def _multihost_params(self) -> dict[str, object]:
+        if not self.settings.nodes:
+            raise ConfigError("postgres.nodes is empty: a multi-host connection needs them")
+        params = self._params(self.settings.nodes[0])
+        params["host"] = ",".join(n.host for n in self.settings.nodes)
+        params["port"] = ",".join(str(n.port) for n in self.settings.nodes)
+        params["target_session_attrs"] = "read-write"
+        return params
+
     @contextmanager
     def _wrapped(self, endpoint: Endpoint) -> Iterator[None]:
         """Turn psycopg2 errors into the stagetests tree, naming the endpoint, masking secrets."""
@@ -136,10 +156,10 @@ class PostgresService:
             if self.settings.password is not None:
                 reason = self.settings.password.scrub(reason)
             where = f"postgres {endpoint} (user {self.settings.user})"
-            code = exc.pgcode or ""
+            code, kind = exc.pgcode or "", type(exc).__name__
             if any(marker in f"{reason} {code}" for marker in _AUTH_MARKERS):
-                raise AuthenticationError(f"{where}: {reason}") from exc
+                raise AuthenticationError(f"{where}: {reason}", kind) from exc
             if isinstance(exc, psycopg2.OperationalError) and not code:
-                raise ServiceUnreachableError(f"{where}: {reason}") from exc
+                raise ServiceUnreachableError(f"{where}: {reason}", kind) from exc
             sqlstate = f" [SQLSTATE {code}]" if code else ""
-            raise ServiceError(f"{where}: {reason}{sqlstate}") from exc
+            raise ServiceError(f"{where}: {reason}{sqlstate}", kind) from exc
