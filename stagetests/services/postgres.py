@@ -118,6 +118,8 @@ class PostgresService:
             verb = "alter" if cur.fetchone() else "create"
             cur.execute(sql.SQL(verb + " role {} login password %s").format(role),
                         (password.reveal(),))
+            # Health validation reads pg_stat_replication and pg_locks in full.
+            cur.execute(sql.SQL("grant pg_monitor to {}").format(role))
             cur.execute("select 1 from pg_database where datname = %s", (database,))
             if cur.fetchone() is None:
                 cur.execute(sql.SQL("create database {} owner {}").format(

@@ -1,0 +1,57 @@
+"""Health validation: a set of probes, each timed over repetitions and judged."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from stagetests.errors import InfrastructureError, ServiceError
+from stagetests.measure.histogram import new_histogram
+from stagetests.session import SuiteSession
+
+__all__ = ["HealthProbe", "ProbeResult", "health_checks"]
+
+
+@dataclass(frozen=True)
+class HealthProbe:
+    """``check`` returns True when healthy, or a reason naming what is not."""
+
+    name: str
+    check: Callable[[], str | bool]
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    name: str
+    healthy: bool
+    reason: str
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+
+
+def health_checks(session: SuiteSession, scenario: str, probes: list[HealthProbe],
+                  repetitions: int = 20, max_ms: float = 100.0) -> list[ProbeResult]:
+    """Run every probe ``repetitions`` times; latency percentiles and the last verdict."""
+    results = []
+    for probe in probes:
+        histogram, answer = new_histogram(), "not run"
+        for _ in range(repetitions):
+            started = time.perf_counter_ns()
+            try:
+                answer = str(probe.check())
+            except (InfrastructureError, ServiceError) as exc:
+                answer = f"{exc.kind}: {str(exc)[:120]}"
+            histogram.record_value(max(1, (time.perf_counter_ns() - started) // 1000))
+        healthy = answer == "True"
+        result = ProbeResult(probe.name, healthy, "" if healthy else answer,
+                             histogram.get_value_at_percentile(50) / 1000,
+                             histogram.get_value_at_percentile(99) / 1000,
+                             histogram.get_max_value() / 1000)
+        results.append(result)
+        add, suite = session.run.add_metric, session.suite
+        add(suite, scenario, f"{probe.name} p99", result.p99_ms, "ms", max_ms)
+        add(suite, scenario, f"{probe.name} healthy", float(healthy), "bool", 1.0,
+            limit="min", note=result.reason)
+    return results
