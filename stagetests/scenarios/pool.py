@@ -47,16 +47,21 @@ def pool_curve(session: SuiteSession, clients: list[int], pool_size: int, durati
                    "mean_ms": total.get_mean_value() / 1000 if summary["operations"] else None,
                    "p50_ms": summary.get("p50"), "p99_ms": summary.get("p99"),
                    "errors": summary["errors"],
-                   "acquire_p99_ms": (pool.acquire_us.get_value_at_percentile(99) / 1000
-                                      if mode.startswith("client pool") else None)}
+                   "acquire_p99_ms": None, "acquire_max_ms": None}
+            if mode.startswith("client pool"):
+                # Python's semaphore is not fair: most acquires are free while a few threads
+                # starve, so the maximum tells where the pool runs out, not the p99.
+                row["acquire_p99_ms"] = pool.acquire_us.get_value_at_percentile(99) / 1000
+                row["acquire_max_ms"] = pool.acquire_us.get_max_value() / 1000
             rows.append(row)
             name = f"pool: {mode}, {count} clients"
             add = session.run.add_metric
             add(session.suite, name, "mean latency", row["mean_ms"], "ms", AVERAGE_MS_MAX)
             add(session.suite, name, "p99 latency", row["p99_ms"], "ms")
             add(session.suite, name, "throughput", row["throughput_per_s"], "ops/s")
-            if row["acquire_p99_ms"] is not None:
+            if row["acquire_max_ms"] is not None:
                 add(session.suite, name, "acquire wait p99", row["acquire_p99_ms"], "ms")
+                add(session.suite, name, "acquire wait max", row["acquire_max_ms"], "ms")
         pool.close()
     session.run.add_intervals(session.suite, "pool curve", "pool", rows)
     return rows

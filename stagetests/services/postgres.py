@@ -55,7 +55,7 @@ class PostgresService:
         """Rows of one statement on a fresh connection (empty for statements without rows)."""
         target = endpoint or self.settings.writer
         with self.connect(target) as conn, self._wrapped(target), conn.cursor() as cur:
-            cur.execute(sql, args)
+            cur.execute(sql, args or None)  # no args: a literal % stays a %
             return list(cur.fetchall()) if cur.description else []
 
     def statement(self, sql: str, endpoint: Endpoint | None = None,
