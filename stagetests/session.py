@@ -23,6 +23,14 @@ class SuiteSession:
     suite: str
     faults: FaultInjector
 
+    def duration(self, seconds: float) -> float:
+        """``seconds``, or the profile's ``run.duration_s`` when 0 (smoke runs stay short)."""
+        return seconds or self.settings.run.duration_s
+
+    def repetitions(self, count: int) -> int:
+        """``count``, or the profile's ``run.repetitions`` when 0."""
+        return count or self.settings.run.repetitions
+
 
 def open_session(profile: str, run_dir: str, suite: str) -> SuiteSession:
     """The session ``stagetests run`` prepared (``run_dir``), or, for a notebook opened by

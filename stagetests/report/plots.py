@@ -14,8 +14,18 @@ from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 from stagetests.faults import FaultRecord
 from stagetests.measure.load import LoadResult
 
-__all__ = ["Chart", "lag_over_time", "latency_distribution", "latency_over_time",
-           "throughput_and_errors"]
+__all__ = [
+    "DPI",
+    "SIZE",
+    "Chart",
+    "figure_with_axes",
+    "lag_over_time",
+    "latency_distribution",
+    "latency_over_time",
+    "readable_log",
+    "shade",
+    "throughput_and_errors",
+]
 
 class Chart:
     """A figure that shows itself as a PNG in any notebook frontend and exported report
@@ -35,7 +45,7 @@ SERIES = (("p50", "#1f77b4"), ("p95", "#2ca02c"), ("p99", "#ff7f0e"), ("p99.9", 
 SIZE, DPI = (9.0, 3.4), 80  # small PNGs keep a report under a few hundred KB
 
 
-def _figure(title: str) -> tuple[Figure, Axes]:
+def figure_with_axes(title: str) -> tuple[Figure, Axes]:
     figure = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
     axes = figure.add_subplot()
     axes.set_title(title, loc="left", fontsize=11)
@@ -43,14 +53,14 @@ def _figure(title: str) -> tuple[Figure, Axes]:
     return figure, axes
 
 
-def _readable_log(axis: Any) -> None:
+def readable_log(axis: Any) -> None:
     """Plain numbers (0.5, 2, 10) on a log axis, without crowded minor labels."""
     axis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
     axis.set_major_formatter(ScalarFormatter())
     axis.set_minor_formatter(NullFormatter())
 
 
-def _shade(axes: Axes, result: LoadResult, faults: Sequence[FaultRecord]) -> None:
+def shade(axes: Axes, result: LoadResult, faults: Sequence[FaultRecord]) -> None:
     """Fault windows as labelled bands on the run's time axis."""
     for fault in faults:
         start = result.seconds(fault.started_at)
@@ -64,24 +74,24 @@ def _shade(axes: Axes, result: LoadResult, faults: Sequence[FaultRecord]) -> Non
 def latency_over_time(result: LoadResult, faults: Sequence[FaultRecord] = (),
                       title: str = "Latency over time") -> Chart:
     """p50/p95/p99/p99.9/max per interval (from interval histograms), log scale."""
-    figure, axes = _figure(title)
+    figure, axes = figure_with_axes(title)
     rows = result.intervals()
     times = [r["t_s"] for r in rows]
     for name, colour in SERIES:
         axes.plot(times, [r.get(name, np.nan) for r in rows], label=name, color=colour, lw=1.4,
                   marker="o", ms=3)
     axes.set_yscale("log")
-    _readable_log(axes.yaxis)
+    readable_log(axes.yaxis)
     axes.set_xlabel("seconds since start")
     axes.set_ylabel("ms (from intended start)" if result.mode == "open-loop" else "ms")
-    _shade(axes, result, faults)
+    shade(axes, result, faults)
     axes.legend(ncol=5, fontsize=8, loc="upper right")
     return Chart(figure, title)
 
 
 def throughput_and_errors(result: LoadResult, faults: Sequence[FaultRecord] = (),
                           title: str = "Throughput and errors") -> Chart:
-    figure, axes = _figure(title)
+    figure, axes = figure_with_axes(title)
     rows = result.intervals()
     times = [r["t_s"] for r in rows]
     width = result.latency.interval_s
@@ -93,7 +103,7 @@ def throughput_and_errors(result: LoadResult, faults: Sequence[FaultRecord] = ()
                      label="intended rate")
     axes.set_xlabel("seconds since start")
     axes.set_ylabel("operations per second")
-    _shade(axes, result, faults)
+    shade(axes, result, faults)
     axes.legend(fontsize=8, loc="lower right")
     return Chart(figure, title)
 
@@ -112,7 +122,7 @@ def latency_distribution(result: LoadResult, title: str = "Latency distribution"
         left.hist(values, weights=counts, bins=np.geomspace(max(min(values), 1e-3),
                                                             max(values) * 1.01, 40))
         left.set_xscale("log")
-        _readable_log(left.xaxis)
+        readable_log(left.xaxis)
     left.set_xlabel("ms")
     left.set_ylabel("operations")
     nines = np.array([0, 0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999, 0.99999])
@@ -121,7 +131,7 @@ def latency_distribution(result: LoadResult, title: str = "Latency distribution"
         right.plot(1 / (1 - nines[:-1]), spectrum[:-1], marker="o", ms=3)
         right.set_xscale("log")
         right.set_yscale("log")
-        _readable_log(right.yaxis)
+        readable_log(right.yaxis)
         right.set_xticks([1, 10, 100, 1000, 10000], ["0%", "90%", "99%", "99.9%", "99.99%"])
     right.set_xlabel("percentile")
     right.set_ylabel("ms")
@@ -132,8 +142,9 @@ def latency_distribution(result: LoadResult, title: str = "Latency distribution"
 
 def lag_over_time(seconds: Sequence[float], lag_s: Sequence[float],
                   title: str = "Replication lag") -> Chart:
-    figure, axes = _figure(title)
+    figure, axes = figure_with_axes(title)
     axes.plot(seconds, [lag * 1000 for lag in lag_s], marker=".", lw=1)
     axes.set_xlabel("seconds since start")
     axes.set_ylabel("lag, ms")
     return Chart(figure, title)
+

@@ -9,7 +9,7 @@ import pandas as pd
 
 from stagetests.results import Run, RunStore
 
-__all__ = ["HtmlTable", "kpi_table", "threshold_table"]
+__all__ = ["HtmlTable", "failover_table", "kpi_table", "rows_table", "threshold_table"]
 
 
 class HtmlTable:
@@ -75,3 +75,21 @@ def kpi_table(store: RunStore, run: Run, suite: str) -> HtmlTable:
         "this run": merged["value"], "previous": merged["value_previous"],
         "change %": change.round(1), "unit": merged["unit"]})
     return HtmlTable(shown)
+
+
+def failover_table(outcomes: list[Any]) -> HtmlTable:
+    """One row per fault, path and repetition: outage, errors, ledger, recovery."""
+    return HtmlTable(pd.DataFrame([{
+        "fault": o.fault.kind + (f" ({o.fault.target})" if o.fault.target else ""),
+        "path": o.path,
+        "outage s": o.window.duration_s,
+        "failed writes": o.window.failed,
+        "errors": ", ".join(f"{k} {v}" for k, v in sorted(o.window.errors.items())) or "-",
+        "acknowledged": o.ledger.acknowledged, "lost": o.ledger.lost,
+        "duplicated": o.ledger.duplicated, "recovery s": o.recovery_s,
+    } for o in outcomes]))
+
+
+def rows_table(rows: list[dict[str, Any]]) -> HtmlTable:
+    """Plain rows (a pool curve, a pgbench comparison) as a table."""
+    return HtmlTable(pd.DataFrame(rows))

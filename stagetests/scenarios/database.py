@@ -7,6 +7,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from stagetests.faults import Fault, Kill, PatroniSwitchover, PostmasterKill, patroni_leader
+from stagetests.sandbox.waiting import WaitStrategy
 from stagetests.scenarios.failover import FailoverOutcome, WritePath, failover
 from stagetests.scenarios.health import HealthProbe
 from stagetests.services.patroni import PatroniApi
@@ -14,8 +15,8 @@ from stagetests.services.postgres import PostgresService
 from stagetests.session import SuiteSession
 from stagetests.settings import Settings
 
-__all__ = ["FAULTS", "canary_paths", "database_failover", "failover_budget_s", "health_probes",
-           "replica_name", "write_paths"]
+__all__ = ["FAULTS", "canary_paths", "database_failover", "database_failovers",
+           "failover_budget_s", "health_probes", "replica_name", "write_paths"]
 
 FAULTS = ("switchover", "node crash", "postmaster kill")
 
@@ -65,6 +66,21 @@ def database_failover(session: SuiteSession, fault: str, table: str, rate_per_s:
                     api.healthy, rate_per_s=rate_per_s, before_s=before_s, after_s=after_s,
                     outage_max_s=outage_max_s,
                     budget_s=failover_budget_s(session.settings, fault))
+
+
+def database_failovers(session: SuiteSession, faults: list[str], repetitions: int,
+                       table: str, rate_per_s: float, before_s: float, after_s: float,
+                       outage_max_s: float) -> list[FailoverOutcome]:
+    """Every fault ``repetitions`` times, the cluster healthy again between them."""
+    api = PatroniApi(session.settings.postgres.patroni_api)
+    outcomes = []
+    for fault in faults:
+        for _ in range(repetitions):
+            WaitStrategy("patroni", timeout_s=session.settings.sandbox.start_timeout_s).until(
+                api.healthy, "healthy before the next fault")
+            outcomes += database_failover(session, fault, table, rate_per_s, before_s,
+                                          after_s, outage_max_s)
+    return outcomes
 
 
 def health_probes(session: SuiteSession) -> list[HealthProbe]:
