@@ -58,19 +58,20 @@ class Timeline:
         return dict(Counter(op.error for op in self.operations if not op.ok))
 
     def outage(self, fault_ns: int) -> OutageWindow:
-        """The outage around ``fault_ns``: from the last success that ended before it to the
-        first success, in order of completion, that started after every failure completed so
-        far had started (with concurrent workers, a success begun before a failure does not
-        end the outage)."""
+        """The outage around ``fault_ns``: from the last success begun before it to the first
+        success, in order of completion, begun after it and after every failure completed so
+        far (with concurrent workers, an operation in flight when the fault struck, or begun
+        before a failure, does not end the outage)."""
         ops = sorted(self.operations, key=lambda op: op.end_ns)
-        last_ok = max((op.end_ns for op in ops if op.ok and op.end_ns <= fault_ns),
+        last_ok = max((op.end_ns for op in ops if op.ok and op.start_ns < fault_ns),
                       default=None)
         failed: list[Operation] = []
         recovered: int | None = None
         for op in (op for op in ops if op.end_ns > fault_ns):
             if not op.ok:
                 failed.append(op)
-            elif not failed or op.start_ns >= max(f.start_ns for f in failed):
+            elif op.start_ns >= fault_ns and \
+                    (not failed or op.start_ns >= max(f.start_ns for f in failed)):
                 recovered = op.end_ns
                 break
         return OutageWindow(fault_ns, last_ok, recovered, len(failed),

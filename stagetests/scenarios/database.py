@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import functools
+import uuid
 from collections.abc import Callable, Hashable
-from typing import Any
 
-from stagetests.faults import Fault, Kill, PatroniSwitchover, PostmasterKill, patroni_leader
+from stagetests.faults import (
+    Fault,
+    Kill,
+    PatroniSwitchover,
+    PostmasterKill,
+    patroni_leader,
+)
 from stagetests.sandbox.waiting import WaitStrategy
 from stagetests.scenarios.failover import FailoverOutcome, WritePath, failover
-from stagetests.scenarios.health import HealthProbe
 from stagetests.services.patroni import PatroniApi
 from stagetests.services.postgres import PostgresService
 from stagetests.session import SuiteSession
 from stagetests.settings import Settings
 
 __all__ = ["FAULTS", "canary_paths", "database_failover", "database_failovers",
-           "failover_budget_s", "health_probes", "replica_name", "write_paths"]
+           "failover_budget_s", "write_paths"]
 
 FAULTS = ("switchover", "node crash", "postmaster kill")
 
@@ -38,22 +43,23 @@ def failover_budget_s(settings: Settings, fault: str) -> float:
     return float(2 * box.patroni_loop_wait)
 
 
-def write_paths(session: SuiteSession, table: str) -> list[WritePath]:
-    """Inserts through HAProxy's writer endpoint and through a libpq multi-host DSN."""
+def write_paths(session: SuiteSession, table: str, tag: str) -> list[WritePath]:
+    """Inserts through HAProxy's writer endpoint and through a libpq multi-host DSN; rows
+    carry ``tag`` so each failover reads back its own writes only."""
     postgres = PostgresService(session.settings.postgres)
     insert = f"insert into {table} (path, item) values (%s, %s)"
 
-    def read_back(path: str) -> list[tuple[Hashable, Hashable]]:
-        rows = postgres.query(f"select path, item from {table} where path = %s order by id",
+    def read_back(name: str, path: str) -> list[tuple[Hashable, Hashable]]:
+        rows = postgres.query(f"select item from {table} where path = %s order by id",
                               (path,))
-        return [(row[0], row[1]) for row in rows]
+        return [(name, row[0]) for row in rows]
 
     def writer(path: str, multihost: bool) -> Callable[[int], object]:
         run = postgres.statement(insert, multihost=multihost)
         return lambda item: run(path, item)
 
-    return [WritePath(name, functools.partial(writer, name, multihost),
-                      functools.partial(read_back, name))
+    return [WritePath(name, functools.partial(writer, f"{tag}/{name}", multihost),
+                      functools.partial(read_back, name, f"{tag}/{name}"))
             for name, multihost in (("writer endpoint", False), ("multi-host", True))]
 
 
@@ -62,7 +68,9 @@ def database_failover(session: SuiteSession, fault: str, table: str, rate_per_s:
                       ) -> list[FailoverOutcome]:
     """One fault against the Patroni leader with writes on both paths."""
     api = PatroniApi(session.settings.postgres.patroni_api)
-    return failover(session, f"failover: {fault}", write_paths(session, table), _fault(fault),
+    tag = f"{fault}-{uuid.uuid4().hex[:8]}"
+    return failover(session, f"failover: {fault}", write_paths(session, table, tag),
+                    _fault(fault),
                     api.healthy, rate_per_s=rate_per_s, before_s=before_s, after_s=after_s,
                     outage_max_s=outage_max_s,
                     budget_s=failover_budget_s(session.settings, fault))
@@ -81,65 +89,6 @@ def database_failovers(session: SuiteSession, faults: list[str], repetitions: in
             outcomes += database_failover(session, fault, table, rate_per_s, before_s,
                                           after_s, outage_max_s)
     return outcomes
-
-
-def health_probes(session: SuiteSession) -> list[HealthProbe]:
-    """What an on-call engineer checks first, each as one query (the user needs pg_monitor)."""
-    pg = session.settings.postgres
-    postgres, api = PostgresService(pg), PatroniApi(pg.patroni_api)
-
-    def one(sql: str) -> Any:
-        return postgres.query(sql)[0][0]
-
-    def role() -> str | bool:
-        return "writer endpoint reaches a replica" if one("select pg_is_in_recovery()") else True
-
-    def replication() -> str | bool:
-        streaming = {row[0] for row in postgres.query(
-            "select application_name from pg_stat_replication where state = 'streaming'")}
-        expected = {m.name for m in api.members() if m.role != "leader"} if pg.patroni_api \
-            else set()
-        missing = sorted(expected - streaming)
-        return f"replicas not streaming: {', '.join(missing)}" if missing else True
-
-    def lag() -> str | bool:
-        worst = one("select coalesce(max(extract(epoch from replay_lag)), 0) "
-                    "from pg_stat_replication")
-        return True if worst < 1.0 else f"a replica replays {worst:.2f} s behind"
-
-    def connections() -> str | bool:
-        used = one("select count(*)::float / current_setting('max_connections')::int "
-                   "from pg_stat_activity")
-        return True if used < 0.8 else f"{used:.0%} of max_connections in use"
-
-    def long_transactions() -> str | bool:
-        count = one("select count(*) from pg_stat_activity where state <> 'idle' "
-                    "and xact_start < now() - interval '60 seconds'")
-        return True if count == 0 else f"{count} transactions open longer than 60 s"
-
-    def waiting_locks() -> str | bool:
-        count = one("select count(*) from pg_locks where not granted")
-        return True if count == 0 else f"{count} lock requests waiting"
-
-    def slots() -> str | bool:
-        idle = [r[0] for r in postgres.query(
-            "select slot_name from pg_replication_slots where not active")]
-        return f"inactive replication slots: {', '.join(idle)}" if idle else True
-
-    probes = [HealthProbe("writer role", role), HealthProbe("replication", replication),
-              HealthProbe("replication lag", lag), HealthProbe("connections", connections),
-              HealthProbe("long transactions", long_transactions),
-              HealthProbe("waiting locks", waiting_locks),
-              HealthProbe("replication slots", slots)]
-    if pg.patroni_api:
-        probes.append(HealthProbe("patroni cluster", api.healthy))
-    return probes
-
-
-def replica_name(session: SuiteSession) -> str:
-    """A sandbox server name of one current replica (to stop it during health validation)."""
-    members = PatroniApi(session.settings.postgres.patroni_api).members()
-    return "patroni-" + next(m.name for m in members if m.role != "leader")
 
 
 def canary_paths(session: SuiteSession, table: str

@@ -32,8 +32,10 @@ class ProbeResult:
 
 
 def health_checks(session: SuiteSession, scenario: str, probes: list[HealthProbe],
-                  repetitions: int = 20, max_ms: float = 100.0) -> list[ProbeResult]:
-    """Run every probe ``repetitions`` times; latency percentiles and the last verdict."""
+                  repetitions: int = 20, max_ms: float = 100.0, record: bool = True
+                  ) -> list[ProbeResult]:
+    """Run every probe ``repetitions`` times; latency percentiles and the last verdict
+    (stored as metrics unless ``record`` is False)."""
     results = []
     for probe in probes:
         histogram, answer = new_histogram(), "not run"
@@ -50,6 +52,8 @@ def health_checks(session: SuiteSession, scenario: str, probes: list[HealthProbe
                              histogram.get_value_at_percentile(99) / 1000,
                              histogram.get_max_value() / 1000)
         results.append(result)
+        if not record:
+            continue
         add, suite = session.run.add_metric, session.suite
         add(suite, scenario, f"{probe.name} p99", result.p99_ms, "ms", max_ms)
         add(suite, scenario, f"{probe.name} healthy", float(healthy), "bool", 1.0,

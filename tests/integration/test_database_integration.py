@@ -7,19 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from stagetests.faults import FaultInjector, Restart, server
+from stagetests.faults import FaultInjector
 from stagetests.results import RunStore
 from stagetests.sandbox.topology import Topology
 from stagetests.sandbox.waiting import WaitStrategy
-from stagetests.scenarios.database import (
-    FAULTS,
-    canary_paths,
-    database_failover,
-    health_probes,
-    replica_name,
-)
+from stagetests.scenarios.database import FAULTS, canary_paths, database_failover
 from stagetests.scenarios.health import health_checks
 from stagetests.scenarios.lag import catch_up_after_cut, lag_at_latencies
+from stagetests.scenarios.pg_health import detect_stopped_replica, health_probes
 from stagetests.scenarios.pg_namespace import PgNamespace
 from stagetests.scenarios.pool import compare_with_pgbench, pool_curve
 from stagetests.services.postgres import PostgresService
@@ -64,7 +59,7 @@ def test_failover_outage_and_ledger_on_both_paths(
     assert [o.path for o in outcomes] == ["writer endpoint", "multi-host"]
     for outcome in outcomes:
         assert outcome.window.duration_s is not None and outcome.window.duration_s < 30
-        assert outcome.ledger.acknowledged > 100 and outcome.ledger.duplicated == 0
+        assert outcome.ledger.acknowledged > 50 and outcome.ledger.duplicated == 0
         assert outcome.recovery_s is not None
     metrics = session.run.metrics()
     assert set(metrics["metric"]) >= {"outage", "acknowledged writes lost", "failover budget"}
@@ -79,12 +74,10 @@ def test_health_checks_name_a_stopped_replica(session: SuiteSession) -> None:
 
     # An earlier failover may leave a slot or a replica settling for a moment.
     WaitStrategy("healthy", timeout_s=60).until(all_healthy, "healthy")
-    replica = replica_name(session)
-    with session.faults.active(Restart(server(replica))):
-        found = {r.name: r for r in health_checks(session, "health, replica stopped", probes,
-                                                  repetitions=3)}
+    found = {r.name: r for r in detect_stopped_replica(session, probes, max_ms=100)}
     assert not found["replication"].healthy
-    assert replica.removeprefix("patroni-") in found["replication"].reason
+    named = session.run.metrics().set_index("metric").loc["stopped replica named"]
+    assert named["verdict"] == "pass", named["note"]
     WaitStrategy("healthy", timeout_s=60).until(all_healthy, "healthy again")
 
 

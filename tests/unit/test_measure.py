@@ -122,3 +122,11 @@ def test_worker_processes_share_one_schedule() -> None:
     starts = sorted(op.intended_ns for op in result.timeline.operations)
     # Two slices of one schedule: both processes' starts interleave over the whole run.
     assert starts[-1] - starts[0] > 1.4e9
+
+
+def test_a_write_in_flight_when_the_fault_strikes_does_not_end_the_outage() -> None:
+    timeline = _timeline((0, 5, True, ""), (8, 21, True, ""), (22, 30, False, "Refused"),
+                         (31, 40, True, ""))
+    window = timeline.outage(fault_ns=20 * MS)
+    assert (window.last_ok_before_ns, window.first_ok_after_ns) == (21 * MS, 40 * MS)
+    assert window.failed == 1
