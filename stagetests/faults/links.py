@@ -70,8 +70,10 @@ class _Blackhole(_Toxic):
 
 
 class LinkCut(Fault):
-    """A partition. ``blackhole`` (default) drops data on open connections the way a dead
-    route does; otherwise the proxy is disabled and connections are refused at once."""
+    """A partition. ``blackhole`` (default): open connections stay up but their bytes are
+    discarded (Toxiproxy's timeout toxic), so clients notice only through their own
+    timeouts, and a stream protocol may need a reconnect afterwards. Otherwise the proxy
+    is disabled: connections are reset and refused, as by a firewall, until the heal."""
 
     kind = "cut"
 

@@ -81,6 +81,18 @@ class DatabaseRegionB(Topology):
             chown_tree(folder, PG_USER)
         self.servers()[0].process.start()
 
+    def broken(self) -> str:
+        """A failover in async mode can promote a replica that lacks WAL this standby already
+        replayed; it then cannot follow the new timeline and must be cloned again."""
+        try:
+            log = self.state.log_file("postgres-b").read_text(errors="replace")
+        except OSError:
+            return ""
+        last_start = log.rfind("starting PostgreSQL")
+        if "before current recovery point" in log[max(last_start, 0):]:
+            return "the standby diverged from the new leader's timeline"
+        return ""
+
     def wait_ready(self) -> None:
         with step("database-b ready: standby streaming through the link"):
             self.wait("region B standby").until(self._streaming, "streaming")

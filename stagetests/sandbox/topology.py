@@ -66,6 +66,10 @@ class Topology(abc.ABC):
     def wait_ready(self) -> None:
         """Return once the topology serves; ``NotReadyError`` otherwise."""
 
+    def broken(self) -> str:
+        """Why the running topology cannot serve again without a fresh start ("" if it can)."""
+        return ""
+
     def stop_leftovers(self) -> None:
         """Stop processes our servers spawned that outlive them (none by default)."""
         return
@@ -80,11 +84,13 @@ class Topology(abc.ABC):
     def up(self) -> bool:
         """Start the topology unless it already runs whole; True when it had to start it."""
         servers, running = self.servers(), self.running()
-        if len(running) == len(servers):
+        broken = self.broken() if len(running) == len(servers) else ""
+        if len(running) == len(servers) and not broken:
             self.wait_ready()
             return False
         if running:
-            say(f"   {self.name}: {len(running)} of {len(servers)} servers running; restarting")
+            why = broken or f"{len(running)} of {len(servers)} servers running"
+            say(f"   {self.name}: {why}; restarting")
             self.down()
         for server in servers:
             for port in (server.port, *server.extra_ports):

@@ -86,9 +86,11 @@ def catch_up_after_cut(session: SuiteSession, scenario: str, link: str,
                        write: Callable[[str], object], visible: Callable[[str], bool],
                        cut_s: float, writes: int, max_s: float) -> float | None:
     """Cut the link for ``cut_s`` while writing; seconds from the heal until region B
-    shows every write made during the cut."""
+    shows every write made during the cut. The cut refuses and resets connections, as a
+    firewall does; a blackhole would instead discard bytes mid-stream, which TCP never
+    does, and leave the replica waiting for its receive timeout."""
     markers = []
-    with session.faults.active(LinkCut(link)):
+    with session.faults.active(LinkCut(link, blackhole=False)):
         for _ in range(writes):
             markers.append(uuid.uuid4().hex)
             write(markers[-1])
