@@ -33,6 +33,12 @@ class Fault(abc.ABC):
     """A reversible disturbance of the systems under test."""
 
     kind: str
+    # When the fault actually struck, if ``apply`` first prepares (waits for a candidate,
+    # changes a setting): the record's start, so outage windows are measured from it.
+    struck_at: float | None = None
+
+    def strike(self) -> None:
+        self.struck_at = time.time()
 
     @abc.abstractmethod
     def apply(self, settings: Settings) -> str:
@@ -57,8 +63,9 @@ class FaultInjector:
                 f"profile {self.settings.profile!r} does not allow faults "
                 f"(allow_destructive: false); refusing to {fault.kind}")
         started = time.time()
+        fault.struck_at = None
         target = fault.apply(self.settings)
-        record = FaultRecord(fault.kind, target, started)
+        record = FaultRecord(fault.kind, target, fault.struck_at or started)
         self.records.append(record)
         self._active[id(record)] = fault
         return record

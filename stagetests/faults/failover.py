@@ -59,6 +59,7 @@ class PatroniSwitchover(Fault):
 
     def _switch(self, settings: Settings, leader: str, candidate: str | None) -> str:
         api = PatroniApi(settings.postgres.patroni_api)
+        self.strike()
         api.switchover(leader, candidate)
 
         def moved() -> str | bool:
@@ -83,6 +84,7 @@ class SentinelFailover(Fault):
     def apply(self, settings: Settings) -> str:
         service, sentinel = RedisService(settings.redis), settings.redis.sentinels[0]
         self.original = service.sentinel_master(sentinel)
+        self.strike()
         service.command(sentinel, "SENTINEL FAILOVER", settings.redis.service_name)
 
         def promoted() -> str | bool:

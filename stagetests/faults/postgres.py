@@ -38,6 +38,7 @@ class PostmasterKill(Fault):
         postmasters = server.companions()
         if not postmasters:
             raise ServiceError(f"{server.name}: no running postmaster to kill")
+        self.strike()
         for pid in postmasters:
             os.kill(pid, signal.SIGKILL)
         return f"{server.name} postmaster (primary_start_timeout {self.timeout})"

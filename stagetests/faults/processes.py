@@ -63,6 +63,7 @@ class Kill(_ServerFault):
     def apply(self, settings: Settings) -> str:
         self._hit(settings)
         started = {pid: process_start_time(pid) for pid in self.pids}
+        self.strike()
         _signal_all(self.pids, signal.SIGKILL)
         WaitStrategy("kill", timeout_s=10).until(
             lambda: all(process_start_time(p) != t for p, t in started.items()), "gone")
@@ -81,6 +82,7 @@ class Stop(_ServerFault):
 
     def apply(self, settings: Settings) -> str:
         self._hit(settings)
+        self.strike()
         _signal_all(self.pids, signal.SIGSTOP)
         return self._label()
 
@@ -96,6 +98,7 @@ class Restart(_ServerFault):
 
     def apply(self, settings: Settings) -> str:
         server = self._hit(settings)
+        self.strike()
         server.process.stop(settings.sandbox.stop_grace_s)
         if any(process_start_time(pid) is not None for pid in self.pids[:1]):
             raise SandboxError(f"{server.name} did not stop")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -58,20 +59,34 @@ class Timeline:
         return dict(Counter(op.error for op in self.operations if not op.ok))
 
     def outage(self, fault_ns: int) -> OutageWindow:
-        """The outage around ``fault_ns``: from the last success begun before it to the first
-        success, in order of completion, begun after it and after every failure completed so
-        far (with concurrent workers, an operation in flight when the fault struck, or begun
-        before a failure, does not end the outage)."""
+        """What clients saw of a fault that struck at ``fault_ns`` (it may bite later: a
+        switchover demotes the leader a moment after the request).
+
+        With failures after the strike: from the last success of an operation begun before
+        the first failure, to the first success, in order of completion, begun after every
+        failure seen so far had begun (an operation in flight, or begun before a failure,
+        does not end the outage). Without failures: the longest wait between two
+        successive successes from the strike on (writes that stalled instead of failing).
+        """
         ops = sorted(self.operations, key=lambda op: op.end_ns)
-        last_ok = max((op.end_ns for op in ops if op.ok and op.start_ns < fault_ns),
-                      default=None)
+        after = [op for op in ops if op.end_ns > fault_ns]
+        first_failure = next((op for op in after if not op.ok), None)
+        if first_failure is None:
+            before = [op.end_ns for op in ops if op.ok and op.end_ns <= fault_ns][-1:]
+            ends = before + [op.end_ns for op in after if op.ok]
+            gaps = list(itertools.pairwise(ends))
+            if not gaps:
+                return OutageWindow(fault_ns, ends[0] if ends else None, None, 0, {})
+            widest = max(gaps, key=lambda pair: pair[1] - pair[0])
+            return OutageWindow(fault_ns, widest[0], widest[1], 0, {})
+        last_ok = max((op.end_ns for op in ops
+                       if op.ok and op.start_ns < first_failure.start_ns), default=None)
         failed: list[Operation] = []
         recovered: int | None = None
-        for op in (op for op in ops if op.end_ns > fault_ns):
+        for op in after[after.index(first_failure):]:
             if not op.ok:
                 failed.append(op)
-            elif op.start_ns >= fault_ns and \
-                    (not failed or op.start_ns >= max(f.start_ns for f in failed)):
+            elif op.start_ns >= max(f.start_ns for f in failed):
                 recovered = op.end_ns
                 break
         return OutageWindow(fault_ns, last_ok, recovered, len(failed),
