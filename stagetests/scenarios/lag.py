@@ -16,6 +16,9 @@ from stagetests.session import SuiteSession
 __all__ = ["LagSeries", "catch_up_after_cut", "lag_at_latencies", "replication_lag"]
 
 POLL_S = 0.005
+# Canaries lost in a row before the series stops: a replica that is not replicating at all
+# says so in seconds instead of costing a timeout per canary.
+GIVE_UP_AFTER = 3
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,10 @@ def replication_lag(write: Callable[[str], object], visible: Callable[[str], boo
             lags.append(time.monotonic() - started)
         except NotReadyError:
             lags.append(None)
+            if lags[-GIVE_UP_AFTER:] == [None] * GIVE_UP_AFTER:
+                lags += [None] * (samples - len(lags))
+                seconds += [seconds[-1]] * (samples - len(seconds))
+                break
         time.sleep(max(0.0, origin + (index + 1) * interval_s - time.monotonic()))
     return LagSeries(latency_ms, seconds, lags)
 
