@@ -7,7 +7,7 @@ which refuses all of them on a profile without ``allow_destructive: true``.
 from stagetests.faults.base import Fault, FaultInjector, FaultRecord
 from stagetests.faults.failover import PatroniSwitchover, SentinelFailover
 from stagetests.faults.links import LinkBandwidth, LinkCut, LinkLatency
-from stagetests.faults.postgres import PostmasterKill
+from stagetests.faults.postgres import PatroniKill, PostmasterKill
 from stagetests.faults.processes import Kill, Restart, Stop
 from stagetests.faults.targets import (
     ServerTarget,
@@ -20,6 +20,7 @@ from stagetests.faults.targets import (
 
 __all__ = [
     "Fault", "FaultInjector", "FaultRecord", "Kill", "LinkBandwidth", "LinkCut", "LinkLatency",
-    "PatroniSwitchover", "PostmasterKill", "Restart", "SentinelFailover", "ServerTarget",
-    "Stop", "broker", "partition_leader", "patroni_leader", "redis_master", "server",
+    "PatroniKill", "PatroniSwitchover", "PostmasterKill", "Restart", "SentinelFailover",
+    "ServerTarget", "Stop", "broker", "partition_leader", "patroni_leader", "redis_master",
+    "server",
 ]

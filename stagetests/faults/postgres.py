@@ -10,10 +10,11 @@ from typing import Any
 from stagetests.errors import ServiceError
 from stagetests.faults.base import Fault
 from stagetests.faults.targets import patroni_leader
+from stagetests.sandbox.topology import SandboxServer
 from stagetests.services.patroni import PatroniApi
 from stagetests.settings import Settings
 
-__all__ = ["PostmasterKill"]
+__all__ = ["PatroniKill", "PostmasterKill"]
 
 
 class PostmasterKill(Fault):
@@ -49,3 +50,27 @@ class PostmasterKill(Fault):
         PatroniApi(settings.postgres.patroni_api).patch_config(
             {"primary_start_timeout": self.previous})
         return f"primary_start_timeout back to {self.previous}"
+
+
+class PatroniKill(Fault):
+    """SIGKILL only the leader's Patroni; its postgres runs on as a primary. Without a
+    watchdog nothing fences it, so after the leader key expires two primaries accept
+    writes (a split brain). Reverted by starting Patroni again, which demotes and rewinds
+    the old primary: what it accepted alone is gone."""
+
+    kind = "patroni kill (split brain)"
+
+    def __init__(self) -> None:
+        self.server: SandboxServer | None = None
+
+    def apply(self, settings: Settings) -> str:
+        self.server = patroni_leader().resolve(settings)
+        pid = self.server.process.require_running()
+        self.strike()
+        os.kill(pid, signal.SIGKILL)
+        return f"{self.server.name} Patroni only"
+
+    def revert(self, settings: Settings) -> str:
+        assert self.server is not None
+        self.server.process.start()
+        return "Patroni started again"

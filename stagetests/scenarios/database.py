@@ -9,6 +9,7 @@ from collections.abc import Callable, Hashable
 from stagetests.faults import (
     Fault,
     Kill,
+    PatroniKill,
     PatroniSwitchover,
     PostmasterKill,
     patroni_leader,
@@ -29,7 +30,7 @@ FAULTS = ("switchover", "node crash", "postmaster kill")
 def _fault(name: str) -> Fault:
     faults: dict[str, Callable[[], Fault]] = {
         "switchover": PatroniSwitchover, "node crash": lambda: Kill(patroni_leader()),
-        "postmaster kill": lambda: PostmasterKill(0)}
+        "postmaster kill": lambda: PostmasterKill(0), "split brain": PatroniKill}
     return faults[name]()
 
 
@@ -69,11 +70,13 @@ def database_failover(session: SuiteSession, fault: str, table: str, rate_per_s:
     """One fault against the Patroni leader with writes on both paths."""
     api = PatroniApi(session.settings.postgres.patroni_api)
     tag = f"{fault}-{uuid.uuid4().hex[:8]}"
+    # Without a watchdog, killing only Patroni leaves two primaries: loss is the finding.
+    finding = fault == "split brain"
     return failover(session, f"failover: {fault}", write_paths(session, table, tag),
                     _fault(fault),
                     api.healthy, rate_per_s=rate_per_s, before_s=before_s, after_s=after_s,
-                    outage_max_s=outage_max_s,
-                    budget_s=failover_budget_s(session.settings, fault))
+                    outage_max_s=outage_max_s, lost_max=None if finding else 0,
+                    budget_s=None if finding else failover_budget_s(session.settings, fault))
 
 
 def database_failovers(session: SuiteSession, faults: list[str], repetitions: int,

@@ -48,12 +48,13 @@ def failover(session: SuiteSession, scenario: str, paths: list[WritePath], fault
              healed: Callable[[], str | bool], rate_per_s: float = 20.0,
              before_s: float = 3.0, after_s: float = 12.0, outage_max_s: float = 30.0,
              budget_s: float | None = None, concurrency: int = 4,
-             ordered: bool = False) -> list[FailoverOutcome]:
+             ordered: bool = False, lost_max: float | None = 0) -> list[FailoverOutcome]:
     """Write on every path at ``rate_per_s`` for ``before_s``, inflict ``fault``, keep
     writing ``after_s``, revert the fault, wait until ``healed``, read back and judge.
 
     ``ordered``: the store promises acknowledgement order (a Kafka partition); otherwise
     concurrent writers have no defined order and reordering is shown, not judged.
+    ``lost_max``: None for a fault expected to lose writes (a finding, shown not judged).
     """
     ledgers = {path.name: WriteLedger() for path in paths}
     results: dict[str, LoadResult] = {}
@@ -100,12 +101,13 @@ def failover(session: SuiteSession, scenario: str, paths: list[WritePath], fault
         check = ledgers[path.name].check(path.read_back())
         outcomes.append(FailoverOutcome(path.name, record, load, window, check, recovery_s))
         _store(session, f"{scenario} via {path.name}", outcomes[-1], outage_max_s, budget_s,
-               ordered)
+               ordered, lost_max)
     return outcomes
 
 
 def _store(session: SuiteSession, scenario: str, outcome: FailoverOutcome,
-           outage_max_s: float, budget_s: float | None, ordered: bool) -> None:
+           outage_max_s: float, budget_s: float | None, ordered: bool,
+           lost_max: float | None) -> None:
     add, suite = session.run.add_metric, session.suite
     window, ledger = outcome.window, outcome.ledger
     errors = ", ".join(f"{k} {v}" for k, v in sorted(window.errors.items()))
@@ -114,7 +116,8 @@ def _store(session: SuiteSession, scenario: str, outcome: FailoverOutcome,
     if budget_s is not None:
         add(suite, scenario, "failover budget", budget_s, "s",
             note="what the configuration's timeouts allow")
-    add(suite, scenario, "acknowledged writes lost", ledger.lost, "writes", 0)
+    add(suite, scenario, "acknowledged writes lost", ledger.lost, "writes", lost_max,
+        note="" if lost_max is not None else "a finding: this fault is expected to lose writes")
     add(suite, scenario, "writes duplicated", ledger.duplicated, "writes", 0)
     add(suite, scenario, "writes reordered", ledger.reordered, "writes", 0 if ordered else None,
         note="" if ordered else "concurrent writers: no order is promised")

@@ -107,3 +107,18 @@ def test_namespace_is_seeded_cleaned_and_orphans_swept(session: SuiteSession) ->
     assert "st_20200101_000000_dead" in space.sweep_orphans(older_than_s=3600)
     assert space.drop() == 502 and space.objects() == 0
     assert space.removed == space.created
+
+
+def test_split_brain_is_reported_as_a_finding_not_judged(
+    session: SuiteSession, namespace: PgNamespace, database: Topology
+) -> None:
+    table = namespace.table("writes", "id bigserial primary key, path text, item bigint")
+    outcomes = database_failover(session, "split brain", table, rate_per_s=20, before_s=2,
+                                 after_s=10, outage_max_s=30)
+    by_path = {o.path: o for o in outcomes}
+    # HAProxy asks Patroni, which is dead on the old primary: that path never splits.
+    assert by_path["writer endpoint"].ledger.lost == 0
+    lost = session.run.metrics().query("metric == 'acknowledged writes lost'")
+    assert set(lost["verdict"]) == {"info"}
+    assert all("finding" in note for note in lost["note"])
+    database.wait_ready()
