@@ -82,7 +82,7 @@ def failover_table(outcomes: list[Any]) -> HtmlTable:
     return HtmlTable(pd.DataFrame([{
         "fault": o.fault.kind + (f" ({o.fault.target})" if o.fault.target else ""),
         "path": o.path,
-        "outage s": o.window.duration_s,
+        "outage s": o.window.duration_s, "budget s": o.budget_s,
         "failed writes": o.window.failed,
         "errors": ", ".join(f"{k} {v}" for k, v in sorted(o.window.errors.items())) or "-",
         "acknowledged": o.ledger.acknowledged, "lost": o.ledger.lost,

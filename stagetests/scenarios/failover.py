@@ -42,6 +42,7 @@ class FailoverOutcome:
     window: OutageWindow
     ledger: LedgerCheck
     recovery_s: float | None  # revert -> healed (the old node serving in its new role)
+    budget_s: float | None = None  # what the system's own timeouts allow
 
 
 def failover(session: SuiteSession, scenario: str, paths: list[WritePath], fault: Fault,
@@ -99,7 +100,8 @@ def failover(session: SuiteSession, scenario: str, paths: list[WritePath], fault
         fault_ns = load.origin_ns + int(load.seconds(record.started_at) * 1e9)
         window = load.timeline.outage(fault_ns)
         check = ledgers[path.name].check(path.read_back())
-        outcomes.append(FailoverOutcome(path.name, record, load, window, check, recovery_s))
+        outcomes.append(FailoverOutcome(path.name, record, load, window, check, recovery_s,
+                                        budget_s))
         _store(session, f"{scenario} via {path.name}", outcomes[-1], outage_max_s, budget_s,
                ordered, lost_max)
     return outcomes
