@@ -49,8 +49,6 @@ def pool_curve(session: SuiteSession, clients: list[int], pool_size: int, durati
                    "errors": summary["errors"],
                    "acquire_p99_ms": None, "acquire_max_ms": None}
             if mode.startswith("client pool"):
-                # Python's semaphore is not fair: most acquires are free while a few threads
-                # starve, so the maximum tells where the pool runs out, not the p99.
                 row["acquire_p99_ms"] = pool.acquire_us.get_value_at_percentile(99) / 1000
                 row["acquire_max_ms"] = pool.acquire_us.get_max_value() / 1000
             rows.append(row)

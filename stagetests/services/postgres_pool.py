@@ -1,8 +1,9 @@
-"""Client-side connection pooling (psycopg2's pool), with the wait for a free connection
-measured separately from the query."""
+"""Client-side connection pooling, with the wait for a free connection measured separately
+from the query."""
 
 from __future__ import annotations
 
+import collections
 import threading
 import time
 from collections.abc import Callable
@@ -10,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg2
-from psycopg2.pool import ThreadedConnectionPool
 
 from stagetests.measure.histogram import new_histogram
 from stagetests.services.postgres import PostgresService
@@ -34,8 +34,9 @@ def connect_per_query(service: PostgresService, endpoint: Endpoint, sql: str = "
 
 @dataclass
 class PooledClient:
-    """``size`` kept connections shared by any number of threads. psycopg2's pool refuses
-    when empty; the semaphore makes callers wait instead, as application pools do."""
+    """``size`` kept connections shared by any number of threads, handed to waiters first
+    come, first served. (A semaphore lets a releasing thread take the connection straight
+    back, so a few threads starve for whole seconds: that measures Python, not the pool.)"""
 
     service: PostgresService
     endpoint: Endpoint
@@ -43,34 +44,59 @@ class PooledClient:
     acquire_us: Any = field(default_factory=new_histogram)  # HdrHistogram of waits
 
     def __post_init__(self) -> None:
-        with self.service._wrapped(self.endpoint):
-            self.pool = ThreadedConnectionPool(1, self.size,
-                                               **self.service._params(self.endpoint))
-        self.free = threading.BoundedSemaphore(self.size)
         self.lock = threading.Lock()
+        self.waiters: collections.deque[tuple[threading.Event, list[Any]]] = \
+            collections.deque()
+        with self.service._wrapped(self.endpoint):
+            self.free = [self._connect() for _ in range(self.size)]
+
+    def _connect(self) -> Any:
+        conn = psycopg2.connect(**self.service._params(self.endpoint))
+        conn.autocommit = True
+        return conn
+
+    def _acquire(self) -> Any:
+        with self.lock:
+            if self.free:
+                return self.free.pop()
+            handoff: tuple[threading.Event, list[Any]] = (threading.Event(), [])
+            self.waiters.append(handoff)
+        handoff[0].wait()
+        return handoff[1][0]
+
+    def _release(self, conn: Any) -> None:
+        with self.lock:
+            if self.waiters:
+                event, slot = self.waiters.popleft()
+                slot.append(conn)
+                event.set()
+            else:
+                self.free.append(conn)
 
     def op(self, sql: str = "select 1") -> Callable[[], object]:
         def run() -> object:
             started = time.perf_counter_ns()
-            with self.free:
-                waited = (time.perf_counter_ns() - started) // 1000
-                with self.lock:
-                    self.acquire_us.record_value(max(1, waited))
+            conn = self._acquire()
+            waited = (time.perf_counter_ns() - started) // 1000
+            with self.lock:
+                self.acquire_us.record_value(max(1, waited))
+            try:
                 with self.service._wrapped(self.endpoint):
-                    conn = self.pool.getconn()
-                    try:
-                        conn.autocommit = True
-                        with conn.cursor() as cur:
-                            cur.execute(sql)
-                            return cur.fetchone()
-                    except psycopg2.Error:
-                        self.pool.putconn(conn, close=True)
-                        raise
-                    finally:
-                        if not conn.closed:
-                            self.pool.putconn(conn)
+                    if conn.closed:
+                        conn = self._connect()
+                    with conn.cursor() as cur:
+                        cur.execute(sql)
+                        return cur.fetchone()
+            except Exception:
+                conn.close()  # replaced by a fresh one on its next use
+                raise
+            finally:
+                self._release(conn)
 
         return run
 
     def close(self) -> None:
-        self.pool.closeall()
+        with self.lock:
+            for conn in self.free:
+                conn.close()
+            self.free.clear()
