@@ -9,7 +9,8 @@ import pandas as pd
 
 from stagetests.results import Run, RunStore
 
-__all__ = ["HtmlTable", "failover_table", "kpi_table", "rows_table", "threshold_table"]
+__all__ = ["HtmlTable", "Verdict", "failover_table", "kpi_table", "rows_table", "threshold_table",
+           "verdict"]
 
 
 class HtmlTable:
@@ -93,3 +94,28 @@ def failover_table(outcomes: list[Any]) -> HtmlTable:
 def rows_table(rows: list[dict[str, Any]]) -> HtmlTable:
     """Plain rows (a pool curve, a pgbench comparison) as a table."""
     return HtmlTable(pd.DataFrame(rows))
+
+
+class Verdict:
+    """The suite's overall verdict as a banner: pass only when no check failed."""
+
+    def __init__(self, metrics: pd.DataFrame) -> None:
+        counts = metrics["verdict"].value_counts().to_dict()
+        self.failed = metrics[metrics["verdict"] == "fail"]
+        self.passed = not len(self.failed) and not counts.get("not run", 0)
+        self.counts = counts
+
+    def _repr_html_(self) -> str:
+        word, css = ("PASS", "verdict-pass") if self.passed else ("FAIL", "verdict-fail")
+        c = self.counts
+        summary = (f"{c.get('pass', 0)} checks passed, {c.get('fail', 0)} failed, "
+                   f"{c.get('not run', 0)} not run, {c.get('info', 0)} figures shown")
+        failures = "".join(f"<li>{html.escape(f'{r.scenario}: {r.metric} = {_format(r.value)}')}"
+                           f"</li>" for r in self.failed.itertuples())
+        return (f'<p style="font-size:1.4em"><span class="{css}">{word}</span> · '
+                f"{html.escape(summary)}</p>" + (f"<ul>{failures}</ul>" if failures else ""))
+
+
+def verdict(run: Run, suite: str) -> Verdict:
+    metrics = run.metrics()
+    return Verdict(metrics[metrics["suite"] == suite])

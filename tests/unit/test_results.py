@@ -82,3 +82,15 @@ def test_kpis_compare_with_the_previous_run_of_the_same_profile(tmp_path: Path) 
     assert kpis["previous"].iloc[0] == 10.0 and kpis["change %"].iloc[0] == 20.0
     page = threshold_table(second, "database")._repr_html_()
     assert 'class="verdict-pass"' in page and "≤ 100" in page
+
+
+def test_the_verdict_banner_fails_on_any_failed_or_unrun_check(tmp_path: Path) -> None:
+    from stagetests.report.tables import verdict
+
+    run = RunStore(tmp_path).create("smoke", ["database"], {})
+    run.add_metric("database", "health", "p99 latency", 7.0, "ms", 100.0)
+    assert verdict(run, "database").passed
+    run.add_metric("database", "failover", "outage", 31.0, "s", 30.0)
+    banner = verdict(run, "database")
+    assert not banner.passed and "failover: outage = 31" in banner._repr_html_()
+    assert "FAIL" in banner._repr_html_()
