@@ -9,7 +9,6 @@ import subprocess
 from stagetests.console import step
 from stagetests.errors import SandboxError, ServiceUnreachableError
 from stagetests.sandbox import cache_configs as configs
-from stagetests.sandbox.processes import ManagedProcess
 from stagetests.sandbox.topology import SandboxServer, Topology
 from stagetests.services.redis import RedisService
 from stagetests.settings import Endpoint
@@ -31,8 +30,7 @@ class CacheTopology(Topology):
     def _server(self, kind: str, endpoint: Endpoint, program: str) -> SandboxServer:
         name = f"{kind}-{endpoint.port}"
         conf = self.state.topology_dir(self.name) / name / f"{kind}.conf"
-        process = ManagedProcess(name, [program, str(conf)], self.state.log_file(name),
-                                 self.state.pid_file(name))
+        process = self.state.process(name, [program, str(conf)])
         return SandboxServer(name, endpoint.port, process, lambda: self._role(endpoint))
 
     def servers(self) -> list[SandboxServer]:

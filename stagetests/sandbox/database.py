@@ -40,8 +40,7 @@ class DatabaseTopology(Topology):
         return PG_USER if os.geteuid() == 0 else None
 
     def _process(self, name: str, argv: list[str], run_as: str | None = None) -> ManagedProcess:
-        return ManagedProcess(name, argv, self.state.log_file(name), self.state.pid_file(name),
-                              run_as=run_as, env={"HOME": str(self.folder)})
+        return self.state.process(name, argv, run_as=run_as, env={"HOME": str(self.folder)})
 
     def servers(self) -> list[SandboxServer]:
         pg, box, folder = self.settings.postgres, self.settings.sandbox, self.folder

@@ -14,7 +14,6 @@ from stagetests.sandbox.kafka_configs import (
     log4j2_properties,
     server_properties,
 )
-from stagetests.sandbox.processes import ManagedProcess
 from stagetests.sandbox.state import SandboxState
 from stagetests.sandbox.tools import SERVER_JVM, Tools
 from stagetests.sandbox.topology import SandboxServer
@@ -51,8 +50,7 @@ class KafkaCluster:
                                    jvm=(f"-Xmx{heap}m", "-Xms128m", *SERVER_JVM),
                                    log_config=self.folder / "log4j2-server.properties",
                                    logs_dir=path / "logs")
-            process = ManagedProcess(self.name(node), argv, self.state.log_file(self.name(node)),
-                                     self.state.pid_file(self.name(node)))
+            process = self.state.process(self.name(node), argv)
             ports = (node.controller.port, *((node.link[0].port,) if node.link else ()))
             servers.append(SandboxServer(self.name(node), node.broker.port, process,
                                          functools.partial(self.role, node.broker),

@@ -6,7 +6,6 @@ import json
 
 from stagetests.console import step
 from stagetests.errors import ConfigError, ServiceUnreachableError
-from stagetests.sandbox.processes import ManagedProcess
 from stagetests.sandbox.tools import Tools
 from stagetests.sandbox.topology import SandboxServer, Topology
 from stagetests.services.toxiproxy import Proxy, ToxiproxyApi
@@ -49,10 +48,9 @@ class LinkTopology(Topology):
     def servers(self) -> list[SandboxServer]:
         api = self.settings.sandbox.toxiproxy_api
         config = self.state.topology_dir(self.name) / "toxiproxy.json"
-        process = ManagedProcess(
+        process = self.state.process(
             "toxiproxy", [str(Tools(self.settings.sandbox.cache_dir).toxiproxy), "-host",
                           api.host, "-port", str(api.port), "-config", str(config)],
-            self.state.log_file("toxiproxy"), self.state.pid_file("toxiproxy"),
             env={"LOG_LEVEL": "warn"})
         listens = tuple(p.listen.port for p in link_proxies(self.settings))
         return [SandboxServer("toxiproxy", api.port, process, self._role, extra_ports=listens)]

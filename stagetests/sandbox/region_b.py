@@ -9,7 +9,6 @@ from stagetests.errors import ConfigError, SandboxError
 from stagetests.sandbox import cache_configs
 from stagetests.sandbox.database import PG_USER, DatabaseTopology
 from stagetests.sandbox.database_configs import PG_BIN
-from stagetests.sandbox.processes import ManagedProcess
 from stagetests.sandbox.state import chown_tree
 from stagetests.sandbox.topology import SandboxServer, Topology
 from stagetests.services.redis import RedisService
@@ -22,6 +21,12 @@ _MATCH_PRIMARY = ("max_connections", "max_worker_processes", "max_wal_senders",
                   "max_prepared_transactions", "max_locks_per_transaction")
 
 
+def _configured(endpoint: Endpoint | None, setting: str) -> Endpoint:
+    if endpoint is None:
+        raise ConfigError(f"{setting} is not set: the sandbox's region B needs it")
+    return endpoint
+
+
 class DatabaseRegionB(Topology):
     """A PostgreSQL standby streaming from region A's writer endpoint through the link."""
 
@@ -29,16 +34,12 @@ class DatabaseRegionB(Topology):
 
     @property
     def endpoint(self) -> Endpoint:
-        if self.settings.region_b.postgres is None:
-            raise ConfigError("region_b.postgres is not set")
-        return self.settings.region_b.postgres
+        return _configured(self.settings.region_b.postgres, "region_b.postgres")
 
     def servers(self) -> list[SandboxServer]:
         data = self.state.topology_dir(self.name) / "data"
-        process = ManagedProcess("postgres-b", [str(PG_BIN / "postgres"), "-D", str(data)],
-                                 self.state.log_file("postgres-b"),
-                                 self.state.pid_file("postgres-b"),
-                                 run_as=DatabaseTopology(self.settings).run_as())
+        process = self.state.process("postgres-b", [str(PG_BIN / "postgres"), "-D", str(data)],
+                                     run_as=DatabaseTopology(self.settings).run_as())
         return [SandboxServer("postgres-b", self.endpoint.port, process, self._role)]
 
     def start_fresh(self) -> None:
@@ -119,14 +120,11 @@ class CacheRegionB(Topology):
 
     @property
     def endpoint(self) -> Endpoint:
-        if self.settings.region_b.redis is None:
-            raise ConfigError("region_b.redis is not set")
-        return self.settings.region_b.redis
+        return _configured(self.settings.region_b.redis, "region_b.redis")
 
     def servers(self) -> list[SandboxServer]:
         conf = self.state.topology_dir(self.name) / "redis.conf"
-        process = ManagedProcess("redis-b", ["redis-server", str(conf)],
-                                 self.state.log_file("redis-b"), self.state.pid_file("redis-b"))
+        process = self.state.process("redis-b", ["redis-server", str(conf)])
         return [SandboxServer("redis-b", self.endpoint.port, process, self._role)]
 
     def start_fresh(self) -> None:

@@ -7,7 +7,6 @@ import uuid
 from stagetests.console import step
 from stagetests.sandbox.kafka_cluster import KafkaCluster
 from stagetests.sandbox.kafka_configs import KafkaNode, mirror_maker_properties
-from stagetests.sandbox.processes import ManagedProcess
 from stagetests.sandbox.tools import SERVER_JVM, Tools
 from stagetests.sandbox.topology import SandboxServer, Topology
 from stagetests.services.kafka import KafkaService
@@ -41,8 +40,7 @@ class MessagingRegionB(Topology):
                           str(self.folder / "mm2.properties"), "--clusters", "B",
                           jvm=("-Xmx512m", "-Xms128m", *SERVER_JVM),
                           log_config=self.folder / "log4j2-tools.properties")
-        mirror = ManagedProcess("mirror-maker", argv, self.state.log_file("mirror-maker"),
-                                self.state.pid_file("mirror-maker"))
+        mirror = self.state.process("mirror-maker", argv)
         return [*self.cluster.servers(),
                 SandboxServer("mirror-maker", 0, mirror, self._mirror_role)]
 

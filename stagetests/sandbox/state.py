@@ -7,10 +7,12 @@ import os
 import pwd
 import shutil
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from stagetests.errors import PortInUseError, SandboxError
+from stagetests.sandbox.processes import ManagedProcess
 
 __all__ = ["SandboxState", "ensure_port_free", "port_is_free"]
 
@@ -29,6 +31,12 @@ class SandboxState:
 
     def log_file(self, server: str) -> Path:
         return self.root / "logs" / f"{server}.log"
+
+    def process(self, name: str, argv: Sequence[str], run_as: str | None = None,
+                env: dict[str, str] | None = None) -> ManagedProcess:
+        """Server ``name``, logging to ``logs/<name>.log``, remembered in ``pids/<name>.pid``."""
+        return ManagedProcess(name, argv, self.log_file(name), self.pid_file(name),
+                              run_as=run_as, env=env or {})
 
     def fresh_dir(self, topology: str, owner: str | None = None) -> Path:
         """Empty the topology's folder (data of an earlier sandbox) and hand it to ``owner``."""

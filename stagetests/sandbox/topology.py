@@ -103,10 +103,9 @@ class Topology(abc.ABC):
         """Stop every server in reverse start order, then whatever they left behind."""
         grace = self.settings.sandbox.stop_grace_s
         if self.stop_together:
-            running = self.running()
-            stop_pids([pid for s in running if (pid := s.process.pid()) is not None], grace)
-            for server in running:
-                server.process.stop(grace)  # gone already; forgets the pid file
+            stop_pids([pid for s in self.running() if (pid := s.process.pid()) is not None],
+                      grace)
+        # Stops whatever still runs, one by one, and forgets every pid file.
         for server in reversed(self.servers()):
             server.process.stop(grace)
         self.stop_leftovers()
