@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stagetests.errors import InfrastructureError, ServiceError
+from stagetests.errors import ServiceError
 from stagetests.faults.base import Fault
 from stagetests.sandbox.waiting import WaitStrategy
 from stagetests.services.patroni import PatroniApi
@@ -14,8 +14,7 @@ __all__ = ["PatroniSwitchover", "SentinelFailover"]
 
 
 def _wait(settings: Settings, what: str) -> WaitStrategy:
-    return WaitStrategy(what, timeout_s=settings.sandbox.start_timeout_s,
-                        transient=(InfrastructureError, ServiceError, OSError))
+    return WaitStrategy.on_servers(what, settings.sandbox.start_timeout_s)
 
 
 class PatroniSwitchover(Fault):

@@ -6,7 +6,7 @@ import contextlib
 import os
 import signal
 
-from stagetests.errors import InfrastructureError, SandboxError, ServiceError
+from stagetests.errors import SandboxError
 from stagetests.faults.base import Fault
 from stagetests.faults.targets import ServerTarget
 from stagetests.sandbox.processes import process_start_time, process_tree
@@ -32,9 +32,8 @@ def _signal_all(pids: list[int], signum: signal.Signals) -> None:
 
 def _start_and_wait(server: SandboxServer, settings: Settings) -> None:
     server.process.start()
-    wait = WaitStrategy(server.name, timeout_s=settings.sandbox.start_timeout_s,
-                        transient=(InfrastructureError, ServiceError, OSError))
-    wait.until(server.role, "answering")
+    WaitStrategy.on_servers(server.name, settings.sandbox.start_timeout_s).until(
+        server.role, "answering")
 
 
 class _ServerFault(Fault):

@@ -75,8 +75,7 @@ class Topology(abc.ABC):
         return
 
     def wait(self, service: str) -> WaitStrategy:
-        return WaitStrategy(service, timeout_s=self.settings.sandbox.start_timeout_s,
-                            transient=(InfrastructureError, ServiceError, OSError))
+        return WaitStrategy.on_servers(service, self.settings.sandbox.start_timeout_s)
 
     def running(self) -> list[SandboxServer]:
         return [server for server in self.servers() if server.process.pid() is not None]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Self, TypeVar
 
-from stagetests.errors import InfrastructureError, NotReadyError
+from stagetests.errors import InfrastructureError, NotReadyError, ServiceError
 
 __all__ = ["WaitStrategy"]
 
@@ -27,6 +27,12 @@ class WaitStrategy:
     timeout_s: float = 60.0
     interval_s: float = 0.2
     transient: tuple[type[BaseException], ...] = (InfrastructureError, OSError)
+
+    @classmethod
+    def on_servers(cls, service: str, timeout_s: float, interval_s: float = 0.2) -> Self:
+        """A wait on servers that may still be coming up: an error answer (a read-only
+        node, a fenced broker) is "not yet", like a refused connection."""
+        return cls(service, timeout_s, interval_s, (InfrastructureError, ServiceError, OSError))
 
     def with_timeout(self, seconds: float) -> Self:
         return replace(self, timeout_s=seconds)

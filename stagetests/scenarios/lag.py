@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from stagetests.errors import InfrastructureError, NotReadyError, ServiceError
+from stagetests.errors import NotReadyError
 from stagetests.faults import LinkCut, LinkLatency
 from stagetests.measure.histogram import new_histogram
 from stagetests.sandbox.waiting import WaitStrategy
@@ -47,8 +47,7 @@ def replication_lag(write: Callable[[str], object], visible: Callable[[str], boo
     origin = time.monotonic()
     seconds: list[float] = []
     lags: list[float | None] = []
-    wait = WaitStrategy("canary", timeout_s=timeout_s, interval_s=POLL_S,
-                        transient=(InfrastructureError, ServiceError))
+    wait = WaitStrategy.on_servers("canary", timeout_s, interval_s=POLL_S)
     for index in range(samples):
         marker = uuid.uuid4().hex
         started = time.monotonic()
@@ -103,8 +102,7 @@ def catch_up_after_cut(session: SuiteSession, scenario: str, link: str,
             write(markers[-1])
             time.sleep(cut_s / writes)
     healed = time.monotonic()
-    wait = WaitStrategy("catch-up", timeout_s=max(60.0, 3 * max_s), interval_s=POLL_S,
-                        transient=(InfrastructureError, ServiceError))
+    wait = WaitStrategy.on_servers("catch-up", max(60.0, 3 * max_s), interval_s=POLL_S)
     try:
         wait.until(lambda: visible(markers[-1]) and all(visible(m) for m in markers), "caught up")
         catch_up: float | None = time.monotonic() - healed

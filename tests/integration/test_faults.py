@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from stagetests.errors import InfrastructureError, ServiceError
+from stagetests.errors import InfrastructureError
 from stagetests.faults import (
     FaultInjector,
     Kill,
@@ -47,8 +47,7 @@ def test_killing_the_patroni_leader_fails_over_and_the_node_rejoins(
     injector = FaultInjector(settings)
     with injector.active(Kill(patroni_leader())) as record:
         assert record.target == f"patroni-{before} (the Patroni leader)"
-        wait = WaitStrategy("failover", timeout_s=60,
-                            transient=(InfrastructureError, ServiceError))
+        wait = WaitStrategy.on_servers("failover", timeout_s=60)
         wait.until(lambda: _leader(settings) not in (None, before), "failed over")
         # The writer endpoint follows; for a moment it may reach the new leader still
         # read-only (promotion in progress): a real client sees that too.
