@@ -23,6 +23,7 @@ from stagetests.sandbox.messaging import MessagingTopology
 from stagetests.sandbox.region_b import CacheRegionB, DatabaseRegionB
 from stagetests.sandbox.region_b_kafka import MessagingRegionB
 from stagetests.sandbox.topology import Topology
+from stagetests.services.kafka import KafkaService
 from stagetests.settings import Settings
 
 
@@ -89,6 +90,13 @@ def region_b(database: Topology, cache: Topology, messaging: Topology, links: To
         for part in parts:
             stack.enter_context(contextlib.contextmanager(_topology)(part))
         yield parts
+
+
+@pytest.fixture
+def kafka_topic(unique_name: str, settings: Settings) -> Iterator[str]:
+    """A unique topic name; whatever the test created under it is deleted afterwards."""
+    yield unique_name
+    KafkaService(settings.kafka).delete_topics([unique_name])
 
 
 @pytest.fixture

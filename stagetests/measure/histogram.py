@@ -63,9 +63,6 @@ class LatencyRecorder:
             merged.add(histogram)
         return merged
 
-    def count(self) -> int:
-        return sum(h.get_total_count() for h in self.histograms.values())
-
     def merge(self, others: Iterable[LatencyRecorder]) -> None:
         """Add other recorders (other workers, same origin and interval) into this one."""
         for other in others:

@@ -52,9 +52,6 @@ class Timeline:
     def add(self, operation: Operation) -> None:
         self.operations.append(operation)
 
-    def ordered(self) -> list[Operation]:
-        return sorted(self.operations, key=lambda op: op.start_ns)
-
     def errors(self) -> dict[str, int]:
         return dict(Counter(op.error for op in self.operations if not op.ok))
 

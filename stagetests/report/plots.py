@@ -19,7 +19,6 @@ __all__ = [
     "SIZE",
     "Chart",
     "figure_with_axes",
-    "lag_over_time",
     "latency_distribution",
     "latency_over_time",
     "readable_log",
@@ -138,13 +137,3 @@ def latency_distribution(result: LoadResult, title: str = "Latency distribution"
     for axes in (left, right):
         axes.grid(alpha=0.3)
     return Chart(figure, title)
-
-
-def lag_over_time(seconds: Sequence[float], lag_s: Sequence[float],
-                  title: str = "Replication lag") -> Chart:
-    figure, axes = figure_with_axes(title)
-    axes.plot(seconds, [lag * 1000 for lag in lag_s], marker=".", lw=1)
-    axes.set_xlabel("seconds since start")
-    axes.set_ylabel("lag, ms")
-    return Chart(figure, title)
-

@@ -96,10 +96,9 @@ class KafkaCluster:
         return f"not yet: brokers {sorted(live)} of {sorted(wanted)} unfenced"
 
     def role(self, broker: Endpoint) -> str:
-        one = self.service.at([broker])
-        live = one.live_brokers()
-        node = next((i for i, e in live.items() if e == broker), None)
+        node, live = self.service.node_at(broker)
         if node is None:
-            return f"fenced (cluster sees {sorted(live)})"
-        leader = " + active controller" if one.quorum_leader() == node else ""
+            return f"fenced ({live} live brokers)"
+        leader = " + active controller" if self.service.at([broker]).quorum_leader() == node \
+            else ""
         return f"broker {node}{leader}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,26 +126,19 @@ class KafkaService:
         """Read ``count`` records of ``topic`` from the beginning of every partition."""
         deadline = time.monotonic() + (timeout_s or self.settings.request_timeout_s)
         received: list[Received] = []
-        with self._wrapped():
-            consumer = kafka.KafkaConsumer(enable_auto_commit=False, group_id=None,
-                                           **self._common())
-            try:
-                parts = [kafka.TopicPartition(topic, p)
-                         for p in sorted(consumer.partitions_for_topic(topic) or ())]
-                consumer.assign(parts)
-                consumer.seek_to_beginning(*parts)
-                while len(received) < count and time.monotonic() < deadline:
-                    for batch in consumer.poll(timeout_ms=200).values():
-                        received += [Received(r.partition, r.offset, r.key, r.value, r.timestamp)
-                                     for r in batch]
-            finally:
-                consumer.close()
+        with self._reader(topic, at_end=False) as reader:
+            while len(received) < count and time.monotonic() < deadline:
+                received += reader.poll(0.2)
         return received
 
-    @contextmanager
-    def follow(self, topic: str) -> Iterator[Follower]:
+    def follow(self, topic: str) -> AbstractContextManager[Follower]:
         """A consumer of every partition of ``topic`` positioned at its end: it sees only
         records written after it was opened."""
+        return self._reader(topic, at_end=True)
+
+    @contextmanager
+    def _reader(self, topic: str, at_end: bool) -> Iterator[Follower]:
+        """A group-less consumer assigned every partition, at the start or at the end."""
         with self._wrapped():
             consumer = kafka.KafkaConsumer(enable_auto_commit=False, group_id=None,
                                            fetch_max_wait_ms=50, **self._common())
@@ -155,12 +148,21 @@ class KafkaService:
                 if not parts:
                     raise ServiceError(f"kafka {self.bootstrap[0]}: no topic {topic!r}")
                 consumer.assign(parts)
-                consumer.seek_to_end(*parts)
-                for part in parts:
-                    consumer.position(part)  # resolve "end" now, not at the first poll
+                if at_end:
+                    consumer.seek_to_end(*parts)
+                    for part in parts:
+                        consumer.position(part)  # resolve "end" now, not at the first poll
+                else:
+                    consumer.seek_to_beginning(*parts)
                 yield Follower(consumer, self)
             finally:
                 consumer.close()
+
+    def node_at(self, endpoint: Endpoint) -> tuple[int | None, int]:
+        """The node id of the broker listening at ``endpoint`` (None: not a live broker) and
+        how many live brokers the cluster has, asked of that broker."""
+        live = self.at([endpoint]).live_brokers()
+        return next((i for i, e in live.items() if e == endpoint), None), len(live)
 
     def canary(self, topic: str = CANARY_TOPIC) -> None:
         """An ``acks=all`` write to a replicated topic, read back by a fresh consumer."""
@@ -175,10 +177,8 @@ class KafkaService:
         """Which node answers at ``endpoint``, how many brokers it knows, timed."""
 
         def ask() -> tuple[str, str]:
-            one = self.at([endpoint])
-            brokers = one.live_brokers()
-            node = next((i for i, e in brokers.items() if e == endpoint), None)
-            return f"broker {node} of {len(brokers)}", "Kafka (KRaft)"
+            node, live = self.node_at(endpoint)
+            return f"broker {node} of {live}", "Kafka (KRaft)"
 
         return timed_probe(name, endpoint, ask)
 

@@ -52,10 +52,6 @@ class ToxiproxyApi:
             raise ServiceUnreachableError(f"toxiproxy {self.endpoint}: {exc}") from exc
         return json.loads(text) if text.strip() else None
 
-    def version(self) -> str:
-        answer = self._call("GET", "/version")
-        return str(answer.get("version") if isinstance(answer, dict) else answer)
-
     def proxies(self) -> dict[str, Proxy]:
         found = self._call("GET", "/proxies")
         return {name: Proxy(name, _endpoint(p["listen"]), _endpoint(p["upstream"]),
@@ -78,10 +74,6 @@ class ToxiproxyApi:
 
     def remove_toxic(self, proxy: str, name: str) -> None:
         self._call("DELETE", f"/proxies/{proxy}/toxics/{name}")
-
-    def reset(self) -> None:
-        """Enable every proxy and drop every toxic."""
-        self._call("POST", "/reset")
 
 
 def _endpoint(text: str) -> Endpoint:

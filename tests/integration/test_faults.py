@@ -97,18 +97,18 @@ def test_sentinel_failover_promotes_a_replica_and_the_old_master_rejoins(
 
 @pytest.mark.kafka
 def test_restarting_a_partition_leader_moves_leadership(
-    messaging: Topology, settings: Settings, unique_name: str
+    messaging: Topology, settings: Settings, kafka_topic: str
 ) -> None:
     kafka = KafkaService(settings.kafka)
-    kafka.create_topic(unique_name, partitions=1, replication=3)
-    leader = kafka.partitions(unique_name)[0].leader
-    with FaultInjector(settings).active(Restart(partition_leader(unique_name, 0))) as record:
-        assert record.target == f"kafka-{leader} (the leader of partition 0 of {unique_name})"
+    kafka.create_topic(kafka_topic, partitions=1, replication=3)
+    leader = kafka.partitions(kafka_topic)[0].leader
+    with FaultInjector(settings).active(Restart(partition_leader(kafka_topic, 0))) as record:
+        assert record.target == f"kafka-{leader} (the leader of partition 0 of {kafka_topic})"
         WaitStrategy("leader", timeout_s=60).until(
-            lambda: kafka.partitions(unique_name)[0].leader not in (leader, -1), "moved")
-        assert len(kafka.produce(unique_name, [(b"k", b"v")])) == 1
+            lambda: kafka.partitions(kafka_topic)[0].leader not in (leader, -1), "moved")
+        assert len(kafka.produce(kafka_topic, [(b"k", b"v")])) == 1
     WaitStrategy("isr", timeout_s=60).until(
-        lambda: len(kafka.partitions(unique_name)[0].isr) == 3, "full")
+        lambda: len(kafka.partitions(kafka_topic)[0].isr) == 3, "full")
 
 
 @pytest.mark.cross_region

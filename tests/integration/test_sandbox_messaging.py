@@ -26,13 +26,13 @@ def test_every_broker_is_registered_and_serving(messaging: Topology) -> None:
 
 
 def test_keyed_messages_arrive_complete_and_in_partition_order(
-    messaging: Topology, unique_name: str
+    messaging: Topology, kafka_topic: str
 ) -> None:
     kafka = _kafka(messaging)
-    kafka.create_topic(unique_name, partitions=3, replication=3)
+    kafka.create_topic(kafka_topic, partitions=3, replication=3)
     records = [(f"key-{i % 20}".encode(), str(i).encode()) for i in range(1000)]
-    delivered = kafka.produce(unique_name, records, acks="all")
-    received = kafka.consume(unique_name, 1000, timeout_s=60)
+    delivered = kafka.produce(kafka_topic, records, acks="all")
+    received = kafka.consume(kafka_topic, 1000, timeout_s=60)
 
     assert len(received) == 1000
     assert sorted(int(r.value) for r in received) == list(range(1000))
@@ -52,21 +52,21 @@ def _isr_sizes(kafka: KafkaService, topic: str) -> set[int]:
 
 
 def test_acks_all_survives_a_killed_broker_and_the_isr_heals(
-    messaging: Topology, unique_name: str
+    messaging: Topology, kafka_topic: str
 ) -> None:
     kafka = _kafka(messaging)
-    kafka.create_topic(unique_name, partitions=3, replication=3)
+    kafka.create_topic(kafka_topic, partitions=3, replication=3)
     wait = WaitStrategy("isr", timeout_s=60)
     injector = FaultInjector(messaging.settings)
 
     with injector.active(Kill(broker(3))) as record:
         assert record.target == "kafka-3 (broker 3)"
-        wait.until(lambda: _isr_sizes(kafka, unique_name) == {2}, "shrunk")
-        delivered = kafka.produce(unique_name, [(b"k", b"during")] * 50, acks="all")
+        wait.until(lambda: _isr_sizes(kafka, kafka_topic) == {2}, "shrunk")
+        delivered = kafka.produce(kafka_topic, [(b"k", b"during")] * 50, acks="all")
         assert len(delivered) == 50
-        states: dict[int, PartitionState] = kafka.partitions(unique_name)
+        states: dict[int, PartitionState] = kafka.partitions(kafka_topic)
         assert all(3 not in s.isr and s.leader != 3 for s in states.values())
 
     assert record.ended_at is not None and record.detail == "restarted"
-    wait.until(lambda: _isr_sizes(kafka, unique_name) == {3}, "full again")
-    assert len(kafka.consume(unique_name, 50, timeout_s=30)) == 50
+    wait.until(lambda: _isr_sizes(kafka, kafka_topic) == {3}, "full again")
+    assert len(kafka.consume(kafka_topic, 50, timeout_s=30)) == 50
