@@ -18,9 +18,8 @@ from stagetests.check import check_endpoints
 from stagetests.console import format_table, say
 from stagetests.errors import AuthenticationError, ServiceUnreachableError, StagetestsError
 from stagetests.errors import UsageError as StagetestsUsageError
-from stagetests.pipeline import RUN_SUITES, render, run_suites
+from stagetests.pipeline import RUN_SUITES, rerender, run_suites
 from stagetests.profiles import load_settings
-from stagetests.report.index import write_index
 from stagetests.results import RunStore
 from stagetests.sandbox.install import install_packages
 from stagetests.sandbox.suites import SUITES, stopping, topologies
@@ -103,15 +102,10 @@ def _store(folder: Path | None) -> RunStore:
 
 
 def _report(store: RunStore, run_id: str) -> int:
-    run = store.open(run_id)
-    results = run.meta().get("suite_results") or {}
-    for suite, info in results.items():
-        if (run.folder / f"{suite}.ipynb").exists():
-            info.update(render(run, suite))
-            say(f"{suite}: {run.folder / info['html']} ({info['html_bytes'] / 1024:.0f} KB, "
-                f"{info['render_s']}s)")
-    run.update(suite_results=results)
-    say(f"index: {write_index(store)}")
+    for suite, info in rerender(store, run_id).items():
+        say(f"{suite}: {store.root / run_id / info['html']} "
+            f"({info['html_bytes'] / 1024:.0f} KB, {info['render_s']}s)")
+    say(f"index: {store.root / 'index.html'}")
     return 0
 
 

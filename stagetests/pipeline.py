@@ -16,7 +16,7 @@ from stagetests.results import Run, RunStore
 from stagetests.runner import execute, notebook_for, resolve_parameters
 from stagetests.settings import Settings
 
-__all__ = ["RUN_SUITES", "render", "run_suites"]
+__all__ = ["RUN_SUITES", "render", "rerender", "run_suites"]
 
 RUN_SUITES = {"database": ["database"], "cache": ["cache"], "messaging": ["messaging"],
               "all": ["database", "cache", "messaging"]}
@@ -36,6 +36,18 @@ def render(run: Run, suite: str) -> dict[str, Any]:
     size = export_html(run.folder / f"{suite}.ipynb", run.folder / f"{suite}.html")
     return {"html": f"{suite}.html", "html_bytes": size,
             "render_s": round(time.monotonic() - started, 2)}
+
+
+def rerender(store: RunStore, run_id: str) -> dict[str, dict[str, Any]]:
+    """``stagetests report``: every suite's HTML again from its stored notebook, and the
+    index; returns the suites re-rendered with their size and render time."""
+    run = store.open(run_id)
+    results = run.meta().get("suite_results") or {}
+    done = {suite: {**info, **render(run, suite)} for suite, info in results.items()
+            if (run.folder / f"{suite}.ipynb").exists()}
+    run.update(suite_results={**results, **done})
+    write_index(store)
+    return done
 
 
 def _verdict(run: Run, outcomes: dict[str, dict[str, Any]]) -> str:

@@ -64,7 +64,6 @@ def _drive(mode: str, make_op: OpFactory, rate: float | None, duration_s: float,
         if mode == "closed-loop":
             while (now := time.monotonic_ns()) < end_ns:
                 run(op, now)
-                state["issued"] += 1
             return
         while (intended := work.get()) is not None:
             run(op, intended)
@@ -90,7 +89,9 @@ def _drive(mode: str, make_op: OpFactory, rate: float | None, duration_s: float,
             work.put(None)
     for thread in pool:
         thread.join()
-    return _Share(latency.encoded(), service.encoded(), ops, state["issued"],
+    # A closed loop issues exactly what it completes; only an open loop can fall behind.
+    issued = state["issued"] if mode == "open-loop" else len(ops)
+    return _Share(latency.encoded(), service.encoded(), ops, issued,
                   lag.encode().decode(), state["saturated"], time.process_time() - cpu_before,
                   latency.clamped)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections.abc import Callable
 
 import pytest
@@ -12,6 +10,7 @@ from stagetests.faults import FaultInjector, LinkLatency
 from stagetests.sandbox.region_b_kafka import mirrored_topic
 from stagetests.sandbox.topology import Topology
 from stagetests.sandbox.waiting import WaitStrategy
+from stagetests.scenarios.lag import replication_lag
 from stagetests.services.kafka import KafkaService
 from stagetests.services.postgres import PostgresService
 from stagetests.services.redis import RedisService
@@ -23,41 +22,38 @@ pytestmark = [pytest.mark.cross_region, pytest.mark.postgres, pytest.mark.redis,
 LATENCY_MS = 200
 
 
-def _lag_s(write: Callable[[], object], visible: Callable[[], bool]) -> float:
-    """Seconds from the start of ``write`` in region A until region B shows it."""
-    started = time.monotonic()
-    write()
-    WaitStrategy("region B", timeout_s=60, interval_s=0.005).until(visible, "visible")
-    return time.monotonic() - started
+def _lag_s(write: Callable[[str], object], visible: Callable[[str], bool]) -> float:
+    """Seconds from the start of writing one canary in region A until region B shows it."""
+    lag = replication_lag(write, visible, samples=1, interval_s=0, timeout_s=60).lags_s[0]
+    assert lag is not None, "the canary never reached region B"
+    return lag
 
 
 def _postgres_lag(settings: Settings, table: str) -> float:
     pg = PostgresService(settings.postgres)
-    marker = uuid.uuid4().hex
     standby = settings.region_b.postgres
     return _lag_s(
-        lambda: pg.query(f"insert into {table} values (%s)", (marker,)),
-        lambda: bool(pg.query(f"select 1 from {table} where v = %s", (marker,),
-                              endpoint=standby)))
+        lambda marker: pg.query(f"insert into {table} values (%s)", (marker,)),
+        lambda marker: bool(pg.query(f"select 1 from {table} where v = %s", (marker,),
+                                     endpoint=standby)))
 
 
 def _redis_lag(settings: Settings, key: str) -> float:
     redis = RedisService(settings.redis)
     master = redis.sentinel_master(settings.redis.sentinels[0])
-    marker = uuid.uuid4().hex
     replica = settings.region_b.redis
     assert master is not None and replica is not None
-    return _lag_s(lambda: redis.command(master, "SET", key, marker, "EX", 300),
-                  lambda: redis.command(replica, "GET", key) == marker)
+    return _lag_s(lambda marker: redis.command(master, "SET", key, marker, "EX", 300),
+                  lambda marker: redis.command(replica, "GET", key) == marker)
 
 
 def _kafka_lag(settings: Settings, topic: str) -> float:
     source = KafkaService(settings.kafka)
     target = source.at(settings.region_b.kafka)
-    marker = uuid.uuid4().bytes
     with target.follow(mirrored_topic(settings, topic)) as follower:
-        return _lag_s(lambda: source.produce(topic, [(b"k", marker)]),
-                      lambda: any(r.value == marker for r in follower.poll(0.02)))
+        return _lag_s(lambda marker: source.produce(topic, [(b"k", marker.encode())]),
+                      lambda marker: any(r.value == marker.encode()
+                                         for r in follower.poll(0.02)))
 
 
 def test_a_slow_link_delays_every_region_b_replica(
