@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from stagetests.report.plots import DPI, SIZE, Chart, figure_with_axes, readable_log, shade
 
-__all__ = ["lag_series", "outage_timeline", "pool_curve"]
+__all__ = ["lag_series", "outage_timeline", "outage_timelines", "pool_curve"]
 
 
 def outage_timeline(outcomes: Sequence[Any], title: str = "Writes around the fault") -> Chart:
@@ -72,3 +72,12 @@ def lag_series(series: Sequence[Any], title: str = "Replication lag by link late
     axes.set_ylabel("lag, ms")
     axes.legend(fontsize=8)
     return Chart(figure, title)
+
+
+def outage_timelines(outcomes: Sequence[Any]) -> list[Chart]:
+    """One outage timeline per fault, with every path that wrote through it."""
+    by_fault: dict[int, list[Any]] = {}
+    for outcome in outcomes:
+        by_fault.setdefault(id(outcome.fault), []).append(outcome)
+    return [outage_timeline(group, f"Writes around: {group[0].fault.kind}")
+            for group in by_fault.values()]

@@ -9,8 +9,8 @@ import pandas as pd
 
 from stagetests.results import Run, RunStore
 
-__all__ = ["HtmlTable", "Verdict", "failover_table", "kpi_table", "rows_table", "threshold_table",
-           "verdict"]
+__all__ = ["HtmlTable", "Verdict", "failover_table", "health_table", "kpi_table", "rows_table",
+           "threshold_table", "verdict"]
 
 
 class HtmlTable:
@@ -119,3 +119,11 @@ class Verdict:
 def verdict(run: Run, suite: str) -> Verdict:
     metrics = run.metrics()
     return Verdict(metrics[metrics["suite"] == suite])
+
+
+def health_table(healthy: list[Any], degraded: list[Any]) -> HtmlTable:
+    """Each probe's latency and verdict, and what it said with a replica stopped."""
+    return HtmlTable(pd.DataFrame([
+        {"probe": h.name, "p50 ms": h.p50_ms, "p99 ms": h.p99_ms, "healthy": h.healthy,
+         "with a replica stopped": d.reason or "healthy"}
+        for h, d in zip(healthy, degraded, strict=True)]))

@@ -31,6 +31,7 @@ class PgNamespace:
     session: SuiteSession
     created: int = 0
     removed: int = 0
+    swept: list[str] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
 
     @property
@@ -104,4 +105,16 @@ class PgNamespace:
             if time.time() - started > older_than_s:
                 self.postgres.query(f"drop schema if exists {name} cascade")
                 swept.append(name)
+        self.swept += swept
         return swept
+
+    def finish(self) -> dict[str, int]:
+        """Drop the namespace and judge the cleanup: nothing may be left over."""
+        self.drop()
+        left = self.objects()
+        add, suite = self.session.run.add_metric, self.session.suite
+        add(suite, "test data", "objects created", self.created, "objects")
+        add(suite, "test data", "objects left over", left, "objects", 0)
+        add(suite, "test data", "orphan namespaces swept", len(self.swept), "schemas")
+        return {"created": self.created, "removed": self.removed, "left over": left,
+                "orphans swept": len(self.swept)}

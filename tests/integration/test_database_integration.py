@@ -49,8 +49,6 @@ def test_pool_curve_shows_waits_beyond_the_pool_and_compares_with_pgbench(
     assert all(c["ratio"] > 0 for c in compared)
 
 
-# Before the failovers: an async failover can leave region B's standby diverged (see
-# DatabaseRegionB.broken), and session fixtures do not restart it mid-session.
 @pytest.mark.cross_region
 def test_cross_region_lag_grows_with_the_link_and_catches_up_after_a_cut(
     session: SuiteSession, namespace: PgNamespace, region_b: list[Topology]
