@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import html
 import io
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +20,7 @@ __all__ = [
     "DPI",
     "SIZE",
     "Chart",
+    "Charts",
     "figure_with_axes",
     "latency_distribution",
     "latency_over_time",
@@ -37,6 +40,18 @@ class Chart:
         out = io.BytesIO()
         self.figure.savefig(out, format="png", dpi=DPI)
         return out.getvalue(), {"alt": self.title}  # the report's <img alt>
+
+
+class Charts(list[Chart]):
+    """Several charts from one cell, one under the other (a plain list would show as text)."""
+
+    def _repr_html_(self) -> str:
+        images = []
+        for chart in self:
+            png, meta = chart._repr_png_()
+            images.append(f'<img alt="{html.escape(meta["alt"])}" '
+                          f'src="data:image/png;base64,{base64.b64encode(png).decode()}">')
+        return "<br>".join(images)
 
 
 SERIES = (("p50", "#1f77b4"), ("p95", "#2ca02c"), ("p99", "#ff7f0e"), ("p99.9", "#d62728"),

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from stagetests.report.plots import DPI, SIZE, Chart, figure_with_axes, readable_log, shade
+from stagetests.report.plots import DPI, SIZE, Chart, Charts, figure_with_axes, readable_log, shade
 
 __all__ = ["lag_series", "outage_timeline", "outage_timelines", "pool_curve"]
 
@@ -74,10 +74,13 @@ def lag_series(series: Sequence[Any], title: str = "Replication lag by link late
     return Chart(figure, title)
 
 
-def outage_timelines(outcomes: Sequence[Any]) -> list[Chart]:
-    """One outage timeline per fault, with every path that wrote through it."""
-    by_fault: dict[int, list[Any]] = {}
+def outage_timelines(outcomes: Sequence[Any]) -> Charts:
+    """The outage timeline of each kind of fault (its first repetition; the failover table
+    has them all), with every path that wrote through it."""
+    first: dict[str, Any] = {}
+    groups: dict[str, list[Any]] = {}
     for outcome in outcomes:
-        by_fault.setdefault(id(outcome.fault), []).append(outcome)
-    return [outage_timeline(group, f"Writes around: {group[0].fault.kind}")
-            for group in by_fault.values()]
+        if first.setdefault(outcome.fault.kind, outcome.fault) is outcome.fault:
+            groups.setdefault(outcome.fault.kind, []).append(outcome)
+    return Charts(outage_timeline(group, f"Writes around: {group[0].fault.kind}")
+                  for group in groups.values())

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from stagetests.errors import InfrastructureError, ServiceError
-from stagetests.measure.histogram import new_histogram
+from stagetests.measure.histogram import new_histogram, percentiles_ms
 from stagetests.session import SuiteSession
 
 __all__ = ["HealthProbe", "ProbeResult", "health_checks"]
@@ -38,19 +38,19 @@ def health_checks(session: SuiteSession, scenario: str, probes: list[HealthProbe
     (stored as metrics unless ``record`` is False)."""
     results = []
     for probe in probes:
-        histogram, answer = new_histogram(), "not run"
-        for _ in range(repetitions):
+        histogram = new_histogram()
+        answer: str | bool = "not run"
+        for _ in range(max(1, repetitions)):
             started = time.perf_counter_ns()
             try:
-                answer = str(probe.check())
+                answer = probe.check()
             except (InfrastructureError, ServiceError) as exc:
                 answer = f"{exc.kind}: {str(exc)[:120]}"
             histogram.record_value(max(1, (time.perf_counter_ns() - started) // 1000))
-        healthy = answer == "True"
-        result = ProbeResult(probe.name, healthy, "" if healthy else answer,
-                             histogram.get_value_at_percentile(50) / 1000,
-                             histogram.get_value_at_percentile(99) / 1000,
-                             histogram.get_max_value() / 1000)
+        healthy = answer is True
+        shown = percentiles_ms(histogram)
+        result = ProbeResult(probe.name, healthy, "" if healthy else str(answer),
+                             shown["p50"], shown["p99"], shown["max"])
         results.append(result)
         if not record:
             continue

@@ -26,5 +26,7 @@ def test_the_database_notebook_measures_all_five_scenarios(
     for section in ("Connection-pool performance", "Health validation", "Cross-region",
                     "Failover and recovery", "Test data and cleanup"):
         assert section in page
+    # Every figure is an image in the page, not the repr of a chart object.
+    assert page.count('alt="Writes around: ') == 4 and "report.plots.Chart" not in page
     metrics = (run / "metrics.csv").read_text()
     assert "objects left over,0" in metrics and "not run" not in metrics
