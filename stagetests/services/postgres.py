@@ -42,8 +42,8 @@ class PostgresService:
     def connect(self, endpoint: Endpoint | None = None) -> Iterator[Any]:
         """An autocommit connection to ``endpoint`` (default: the writer), closed afterwards."""
         target = endpoint or self.settings.writer
-        with self._wrapped(target):
-            conn = psycopg2.connect(**self._params(target))
+        with self.wrapped(target):
+            conn = psycopg2.connect(**self.connection_params(target))
         try:
             conn.autocommit = True
             yield conn
@@ -54,7 +54,7 @@ class PostgresService:
               ) -> list[tuple[Any, ...]]:
         """Rows of one statement on a fresh connection (empty for statements without rows)."""
         target = endpoint or self.settings.writer
-        with self.connect(target) as conn, self._wrapped(target), conn.cursor() as cur:
+        with self.connect(target) as conn, self.wrapped(target), conn.cursor() as cur:
             cur.execute(sql, args or None)  # no args: a literal % stays a %
             return list(cur.fetchall()) if cur.description else []
 
@@ -67,11 +67,11 @@ class PostgresService:
         ``target_session_attrs=read-write``, instead of through the writer endpoint.
         """
         target = endpoint or self.settings.writer
-        params = self._multihost_params() if multihost else self._params(target)
+        params = self._multihost_params() if multihost else self.connection_params(target)
         held: list[Any] = []
 
         def run(*args: object) -> object:
-            with self._wrapped(target):
+            with self.wrapped(target):
                 if not held or held[0].closed:
                     held[:] = [psycopg2.connect(**params)]
                     held[0].autocommit = True
@@ -99,7 +99,7 @@ class PostgresService:
     def canary(self, endpoint: Endpoint | None = None) -> int:
         """Write a row through ``endpoint`` and read it back; returns the row id."""
         target = endpoint or self.settings.writer
-        with self.connect(target) as conn, self._wrapped(target), conn.cursor() as cur:
+        with self.connect(target) as conn, self.wrapped(target), conn.cursor() as cur:
             cur.execute(f"create table if not exists {CANARY_TABLE} "
                         "(id bigserial primary key, written_at timestamptz default now())")
             cur.execute(f"insert into {CANARY_TABLE} default values returning id")
@@ -112,7 +112,7 @@ class PostgresService:
     def ensure_login(self, user: str, password: Secret, database: str) -> None:
         """Create (or re-password) login ``user`` and its own ``database``; needs a superuser."""
         target = self.settings.writer
-        with self.connect(target) as conn, self._wrapped(target), conn.cursor() as cur:
+        with self.connect(target) as conn, self.wrapped(target), conn.cursor() as cur:
             role = sql.Identifier(user)
             cur.execute("select 1 from pg_roles where rolname = %s", (user,))
             verb = "alter" if cur.fetchone() else "create"
@@ -125,7 +125,8 @@ class PostgresService:
                 cur.execute(sql.SQL("create database {} owner {}").format(
                     sql.Identifier(database), role))
 
-    def _params(self, endpoint: Endpoint) -> dict[str, object]:
+    def connection_params(self, endpoint: Endpoint) -> dict[str, object]:
+        """psycopg2's connect() arguments, password in clear: for services/ only."""
         s = self.settings
         params: dict[str, object] = {
             "host": endpoint.host, "port": endpoint.port, "dbname": s.database, "user": s.user,
@@ -142,14 +143,14 @@ class PostgresService:
     def _multihost_params(self) -> dict[str, object]:
         if not self.settings.nodes:
             raise ConfigError("postgres.nodes is empty: a multi-host connection needs them")
-        params = self._params(self.settings.nodes[0])
+        params = self.connection_params(self.settings.nodes[0])
         params["host"] = ",".join(n.host for n in self.settings.nodes)
         params["port"] = ",".join(str(n.port) for n in self.settings.nodes)
         params["target_session_attrs"] = "read-write"
         return params
 
     @contextmanager
-    def _wrapped(self, endpoint: Endpoint) -> Iterator[None]:
+    def wrapped(self, endpoint: Endpoint) -> Iterator[None]:
         """Turn psycopg2 errors into the stagetests tree, naming the endpoint, masking secrets."""
         try:
             yield

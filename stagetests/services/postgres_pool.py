@@ -24,7 +24,7 @@ def connect_per_query(service: PostgresService, endpoint: Endpoint, sql: str = "
     """A new connection for every query, as a client without a pool (or behind PgBouncer)."""
 
     def run() -> object:
-        with service.connect(endpoint) as conn, service._wrapped(endpoint), \
+        with service.connect(endpoint) as conn, service.wrapped(endpoint), \
                 conn.cursor() as cur:
             cur.execute(sql)
             return cur.fetchone()
@@ -47,11 +47,11 @@ class PooledClient:
         self.lock = threading.Lock()
         self.waiters: collections.deque[tuple[threading.Event, list[Any]]] = \
             collections.deque()
-        with self.service._wrapped(self.endpoint):
+        with self.service.wrapped(self.endpoint):
             self.free = [self._connect() for _ in range(self.size)]
 
     def _connect(self) -> Any:
-        conn = psycopg2.connect(**self.service._params(self.endpoint))
+        conn = psycopg2.connect(**self.service.connection_params(self.endpoint))
         conn.autocommit = True
         return conn
 
@@ -81,7 +81,7 @@ class PooledClient:
             with self.lock:
                 self.acquire_us.record_value(max(1, waited))
             try:
-                with self.service._wrapped(self.endpoint):
+                with self.service.wrapped(self.endpoint):
                     if conn.closed:
                         conn = self._connect()
                     with conn.cursor() as cur:
