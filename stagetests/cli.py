@@ -18,16 +18,15 @@ from stagetests.check import check_endpoints
 from stagetests.console import format_table, say
 from stagetests.errors import AuthenticationError, ServiceUnreachableError, StagetestsError
 from stagetests.errors import UsageError as StagetestsUsageError
-from stagetests.pipeline import RUN_SUITES, rerender, run_suites
+from stagetests.pipeline import rerender, run_suites
 from stagetests.profiles import load_settings
+from stagetests.registry import RUNNABLE, SUITES, stopping, topologies
 from stagetests.results import RunStore
 from stagetests.sandbox.install import install_packages
-from stagetests.sandbox.suites import SUITES, stopping, topologies
 from stagetests.sandbox.tools import Tools
 from stagetests.settings import Settings
 
 __all__ = ["main"]
-
 
 
 class _Parser(argparse.ArgumentParser):
@@ -53,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="connect to every endpoint of a profile and show who answers")
     run = commands.add_parser("run", parents=[common],
                               help="execute suite notebooks into a run folder and HTML reports")
-    run.add_argument("--suite", "--test-type", dest="suite", choices=tuple(RUN_SUITES),
+    run.add_argument("--suite", "--test-type", dest="suite", choices=RUNNABLE,
                      default="all", help="which suite notebook(s) (default: all)")
     run.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE",
                      help="a notebook parameter (repeatable); unknown names are refused")

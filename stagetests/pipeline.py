@@ -10,16 +10,15 @@ from typing import Any
 from stagetests.check import check_endpoints
 from stagetests.console import say, step
 from stagetests.errors import ServiceUnreachableError
+from stagetests.registry import suite_named
 from stagetests.report.html import export_html
 from stagetests.report.index import write_index
 from stagetests.results import Run, RunStore
 from stagetests.runner import execute, notebook_for, resolve_parameters
 from stagetests.settings import Settings
 
-__all__ = ["RUN_SUITES", "render", "rerender", "run_suites"]
+__all__ = ["render", "rerender", "run_suites"]
 
-RUN_SUITES = {"database": ["database"], "cache": ["cache"], "messaging": ["messaging"],
-              "all": ["database", "cache", "messaging"]}
 EXIT = {"pass": 0, "fail": 1, "error": 1, "infra": 3}
 
 
@@ -62,7 +61,7 @@ def _verdict(run: Run, outcomes: dict[str, dict[str, Any]]) -> str:
 def run_suites(settings: Settings, suite: str, given: dict[str, str], store: RunStore,
                timeout_s: float, verbose: bool) -> int:
     """Execute the suite notebooks one at a time into a new run; returns the exit code."""
-    suites = RUN_SUITES[suite]
+    suites = list(suite_named(suite).notebooks)
     notebooks = {s: notebook_for(s) for s in suites}
     # Refuse bad parameters before anything runs or any folder is made.
     parameters = {s: resolve_parameters(nb, given) for s, nb in notebooks.items()

@@ -53,6 +53,12 @@ class RedisSettings:
     sentinels: tuple[Endpoint, ...] = _local(26379, 26380, 26381)
     service_name: str = "mymaster"
     cluster_nodes: tuple[Endpoint, ...] = _local(7000, 7001, 7002, 7003, 7004, 7005)
+    # Empty cluster-enabled nodes the scalability scenario may add (a master and its
+    # replica) and remove again; none: that scenario is not run.
+    spare_cluster_nodes: tuple[Endpoint, ...] = _local(7006, 7007)
+    # A server of the suite's own that the eviction scenario may fill past a small
+    # maxmemory (the group's data stays untouched); None: eviction is not run.
+    eviction_node: Endpoint | None = Endpoint("127.0.0.1", 6390)
     password: Secret | None = None
     tls: bool = False
     tls_ca_certs: str | None = None

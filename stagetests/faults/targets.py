@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from stagetests.errors import ConfigError, ServiceError
-from stagetests.sandbox.suites import topologies
+from stagetests.registry import topologies
 from stagetests.sandbox.topology import SandboxServer
 from stagetests.services.kafka import KafkaService
 from stagetests.services.patroni import PatroniApi

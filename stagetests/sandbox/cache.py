@@ -10,12 +10,11 @@ from stagetests.console import step
 from stagetests.errors import SandboxError, ServiceUnreachableError
 from stagetests.sandbox import cache_configs as configs
 from stagetests.sandbox.topology import SandboxServer, Topology
+from stagetests.services import redis_health as health
 from stagetests.services.redis import RedisService
 from stagetests.settings import Endpoint
 
-__all__ = ["CLUSTER_SLOTS", "CacheTopology"]
-
-CLUSTER_SLOTS = 16384
+__all__ = ["CacheTopology"]
 
 
 class CacheTopology(Topology):
@@ -38,8 +37,14 @@ class CacheTopology(Topology):
         return (
             [self._server("redis", e, "redis-server") for e in redis.nodes]
             + [self._server("sentinel", e, "redis-sentinel") for e in redis.sentinels]
-            + [self._server("cluster", e, "redis-server") for e in redis.cluster_nodes]
+            + [self._server("cluster", e, "redis-server")
+               for e in (*redis.cluster_nodes, *redis.spare_cluster_nodes)]
+            + [self._server("eviction", e, "redis-server") for e in self._eviction()]
         )
+
+    def _eviction(self) -> list[Endpoint]:
+        node = self.settings.redis.eviction_node
+        return [] if node is None else [node]
 
     def start_fresh(self) -> None:
         folder = self.state.fresh_dir(self.name)
@@ -56,7 +61,12 @@ class CacheTopology(Topology):
             path.mkdir()
             (path / "sentinel.conf").write_text(
                 configs.sentinel_conf(self.settings, endpoint, path))
-        for endpoint in redis.cluster_nodes:
+        for endpoint in self._eviction():
+            path = folder / f"eviction-{endpoint.port}"
+            path.mkdir()
+            (path / "eviction.conf").write_text(
+                configs.redis_conf(self.settings, endpoint, path, None))
+        for endpoint in (*redis.cluster_nodes, *redis.spare_cluster_nodes):
             path = folder / f"cluster-{endpoint.port}"
             path.mkdir()
             (path / "cluster.conf").write_text(
@@ -74,9 +84,13 @@ class CacheTopology(Topology):
 
     def wait_ready(self) -> None:
         with step("cache ready: replicas linked, Sentinels agree, cluster covers all slots"):
-            self.wait("redis replication").until(self._replicas_linked, "replicating")
-            self.wait("redis sentinels").until(self._sentinels_agree, "agreeing")
-            self.wait("redis cluster").until(self._cluster_ok, "covering all slots")
+            service = self.service
+            self.wait("redis replication").until(lambda: health.replicas_linked(service),
+                                                 "replicating")
+            self.wait("redis sentinels").until(lambda: health.sentinels_agree(service),
+                                               "agreeing")
+            self.wait("redis cluster").until(lambda: health.cluster_ok(service),
+                                             "covering all slots")
             master = self.service.sentinel_master(self.settings.redis.sentinels[0])
             assert master is not None
             self.service.canary(master)
@@ -84,7 +98,8 @@ class CacheTopology(Topology):
 
     def _all_endpoints(self) -> list[Endpoint]:
         redis = self.settings.redis
-        return [*redis.nodes, *redis.sentinels, *redis.cluster_nodes]
+        return [*redis.nodes, *redis.sentinels, *redis.cluster_nodes,
+                *redis.spare_cluster_nodes, *self._eviction()]
 
     def _ping(self, server: SandboxServer, endpoint: Endpoint) -> bool:
         server.process.require_running()
@@ -102,44 +117,6 @@ class CacheTopology(Topology):
         if result.returncode != 0:
             tail = " | ".join((result.stdout + result.stderr).strip().splitlines()[-3:])
             raise SandboxError(f"redis-cli --cluster create failed: {tail}")
-
-    def _replicas_linked(self) -> str | bool:
-        master = self.service.sentinel_master(self.settings.redis.sentinels[0])
-        if master is None:
-            return "not yet: no master known to Sentinel"
-        info = self.service.info(master, "replication")
-        linked = [v for k, v in info.items()
-                  if k.startswith("slave") and isinstance(v, dict) and v.get("state") == "online"]
-        wanted = len(self.settings.redis.nodes) - 1
-        return True if len(linked) >= wanted else f"not yet: {len(linked)} of {wanted} replicas"
-
-    def _sentinels_agree(self) -> str | bool:
-        redis = self.settings.redis
-        masters = {str(self.service.sentinel_master(s)) for s in redis.sentinels}
-        if len(masters) != 1:
-            return f"not yet: Sentinels name different masters {sorted(masters)}"
-        for sentinel in redis.sentinels:
-            view = self.service.sentinel_view(sentinel)
-            if (view.get("flags") != "master"
-                    or int(view.get("num-slaves", 0)) < len(redis.nodes) - 1
-                    or int(view.get("num-other-sentinels", 0)) < len(redis.sentinels) - 1):
-                return f"not yet: Sentinel {sentinel} sees {view.get('flags')}, " \
-                       f"{view.get('num-slaves')} replicas, " \
-                       f"{view.get('num-other-sentinels')} other Sentinels"
-        return True
-
-    def _cluster_ok(self) -> str | bool:
-        for node in self.settings.redis.cluster_nodes:
-            fields = self.service.cluster_info(node)
-            if fields.get("cluster_state") != "ok" \
-                    or int(fields.get("cluster_slots_ok", 0)) != CLUSTER_SLOTS:
-                return f"not yet: {node} reports {fields.get('cluster_state')}, " \
-                       f"{fields.get('cluster_slots_ok')} slots ok"
-            replication = self.service.info(node, "replication")
-            if replication.get("role") == "slave" \
-                    and replication.get("master_link_status") != "up":
-                return f"not yet: cluster replica {node} not linked to its master"
-        return True
 
     def _role(self, endpoint: Endpoint) -> str:
         probe = self.service.probe(str(endpoint), endpoint)

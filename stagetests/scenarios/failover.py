@@ -21,7 +21,7 @@ from stagetests.measure.timeline import OutageWindow
 from stagetests.sandbox.waiting import WaitStrategy
 from stagetests.session import SuiteSession
 
-__all__ = ["FailoverOutcome", "WritePath", "failover"]
+__all__ = ["FailoverOutcome", "WritePath", "failover", "repeated"]
 
 
 @dataclass(frozen=True)
@@ -128,3 +128,18 @@ def _store(session: SuiteSession, scenario: str, outcome: FailoverOutcome,
     add(suite, scenario, "generator kept up", float(outcome.load.health.kept_up), "bool", 1.0,
         limit="min", note=outcome.load.health.reason)
     session.run.add_intervals(suite, scenario, "latency", outcome.load.intervals())
+
+
+def repeated(session: SuiteSession, faults: list[str], repetitions: int,
+             healthy: Callable[[], str | bool],
+             once: Callable[[str], list[FailoverOutcome]]) -> list[FailoverOutcome]:
+    """Every fault ``repetitions`` times (``once(fault)``), the system ``healthy`` again
+    before each: a fault never lands on a system still healing from the one before."""
+    outcomes = []
+    wait = WaitStrategy.on_servers("healthy before the next fault",
+                                   session.settings.sandbox.start_timeout_s)
+    for fault in faults:
+        for _ in range(repetitions):
+            wait.until(healthy, "healthy")
+            outcomes += once(fault)
+    return outcomes

@@ -7,10 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from stagetests.errors import InfrastructureError, ServiceError
+from stagetests.faults import Restart, server
 from stagetests.measure.histogram import new_histogram, percentiles_ms
 from stagetests.session import SuiteSession
 
-__all__ = ["HealthProbe", "ProbeResult", "health_checks"]
+__all__ = ["HealthProbe", "ProbeResult", "detect_stopped", "health_checks"]
 
 
 @dataclass(frozen=True)
@@ -59,3 +60,18 @@ def health_checks(session: SuiteSession, scenario: str, probes: list[HealthProbe
         add(suite, scenario, f"{probe.name} healthy", float(healthy), "bool", 1.0,
             limit="min", note=result.reason)
     return results
+
+
+def detect_stopped(session: SuiteSession, probes: list[HealthProbe], server_name: str,
+                   named_as: str, max_ms: float) -> list[ProbeResult]:
+    """Stop sandbox server ``server_name`` gracefully and run the probes: a failed check must
+    name it (``named_as``: how the probes call it). Stored as a pass/fail metric."""
+    with session.faults.active(Restart(server(server_name))):
+        found = health_checks(session, "health", probes, repetitions=3, max_ms=max_ms,
+                              record=False)
+    reasons = [f"{r.name}: {r.reason}" for r in found if not r.healthy]
+    named = any(named_as in reason for reason in reasons)
+    session.run.add_metric(session.suite, "health, one replica stopped",
+                           "stopped replica named", float(named), "bool", 1.0, limit="min",
+                           note="; ".join(reasons)[:200] or "no check failed")
+    return found

@@ -1,10 +1,13 @@
-"""Redis adapter: servers, Sentinels and the Cluster; redis-py stops here."""
+"""Redis adapter: servers, Sentinels and the Cluster; redis-py stops here.
+
+Short-lived connections for probes and checks (``command``); kept ones for load
+(``client``, ``master_client``: see ``redis_clients``).
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,9 +15,11 @@ import redis
 from redis.backoff import NoBackoff
 from redis.cluster import ClusterNode, RedisCluster
 from redis.retry import Retry
+from redis.sentinel import Sentinel
 
-from stagetests.errors import AuthenticationError, ServiceError, ServiceUnreachableError
+from stagetests.errors import ServiceError
 from stagetests.services.probe import EndpointProbe, timed_probe
+from stagetests.services.redis_clients import RedisClient, wrapped
 from stagetests.settings import Endpoint, RedisSettings
 
 __all__ = ["RedisService"]
@@ -109,26 +114,34 @@ class RedisService:
             kwargs["ssl_ca_certs"] = s.tls_ca_certs
         return kwargs
 
-    def _client(self, endpoint: Endpoint, sentinel: bool = False) -> redis.Redis:
+    def client(self, endpoint: Endpoint, timeout_s: float | None = None) -> RedisClient:
+        """A kept connection to ``endpoint`` (one per load worker)."""
+        return RedisClient(self._client(endpoint, timeout_s=timeout_s), f"redis {endpoint}",
+                           self.settings.password)
+
+    def master_client(self, timeout_s: float | None = None) -> RedisClient:
+        """A kept connection to the master the Sentinels name, found again after a failure."""
+        s = self.settings
+        kwargs = {**self._auth_kwargs(), "retry": Retry(NoBackoff(), 0)}
+        if timeout_s is not None:
+            kwargs.update(socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
+        sentinel_kwargs = {k: v for k, v in kwargs.items() if k != "password"}
+        sentinel = Sentinel([(e.host, e.port) for e in s.sentinels],  # type: ignore[no-untyped-call]
+                            sentinel_kwargs=sentinel_kwargs, **kwargs)
+        master = sentinel.master_for(s.service_name,  # type: ignore[no-untyped-call]
+                                     decode_responses=True, **kwargs)
+        return RedisClient(master, f"redis master {s.service_name}", s.password)
+
+    def _client(self, endpoint: Endpoint, sentinel: bool = False,
+                timeout_s: float | None = None) -> redis.Redis:
         kwargs = self._auth_kwargs()
+        if timeout_s is not None:
+            kwargs.update(socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
         if sentinel:
             kwargs.pop("password", None)  # Sentinels are not password-protected here
         # redis-py 8 retries ten times with backoff by default, which hides outages.
         return redis.Redis(host=endpoint.host, port=endpoint.port, decode_responses=True,
                            retry=Retry(NoBackoff(), 0), **kwargs)
 
-    @contextmanager
-    def _wrapped(self, endpoint: Endpoint) -> Iterator[None]:
-        """Turn redis-py errors into the stagetests tree, naming the endpoint, masking secrets."""
-        try:
-            yield
-        except redis.RedisError as exc:
-            reason = " ".join(str(exc).split()) or type(exc).__name__
-            if self.settings.password is not None:
-                reason = self.settings.password.scrub(reason)
-            where = f"redis {endpoint}"
-            if isinstance(exc, redis.AuthenticationError) or reason.startswith(("NOAUTH", "AUTH")):
-                raise AuthenticationError(f"{where}: {reason}") from exc
-            if isinstance(exc, redis.ConnectionError | redis.TimeoutError):
-                raise ServiceUnreachableError(f"{where}: {reason}") from exc
-            raise ServiceError(f"{where}: {reason}") from exc
+    def _wrapped(self, endpoint: Endpoint) -> AbstractContextManager[None]:
+        return wrapped(f"redis {endpoint}", self.settings.password)

@@ -11,15 +11,15 @@ from stagetests.faults import FaultInjector
 from stagetests.results import RunStore
 from stagetests.sandbox.topology import Topology
 from stagetests.sandbox.waiting import WaitStrategy
-from stagetests.scenarios.database import FAULTS, canary_paths, database_failover
 from stagetests.scenarios.health import health_checks
 from stagetests.scenarios.lag import catch_up_after_cut, lag_at_latencies
-from stagetests.scenarios.pg_health import detect_stopped_replica, health_probes
-from stagetests.scenarios.pg_namespace import PgNamespace
-from stagetests.scenarios.pool import compare_with_pgbench, pool_curve
 from stagetests.services.postgres import PostgresService
 from stagetests.session import SuiteSession
 from stagetests.settings import Settings
+from stagetests.suites.database.failover import FAULTS, canary_paths, database_failover
+from stagetests.suites.database.health import detect_stopped_replica, health_probes
+from stagetests.suites.database.namespace import PgNamespace
+from stagetests.suites.database.pool import compare_with_pgbench, pool_curve
 
 pytestmark = [pytest.mark.postgres, pytest.mark.sandbox]
 

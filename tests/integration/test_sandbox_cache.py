@@ -6,9 +6,9 @@ import functools
 
 import pytest
 
-from stagetests.sandbox.cache import CLUSTER_SLOTS
 from stagetests.sandbox.topology import Topology
 from stagetests.services.redis import RedisService
+from stagetests.services.redis_health import CLUSTER_SLOTS
 from stagetests.settings import Settings
 
 pytestmark = pytest.mark.redis

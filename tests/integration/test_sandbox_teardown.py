@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from stagetests import cli
+from stagetests.registry import topologies
 from stagetests.sandbox.processes import process_start_time
 from stagetests.sandbox.state import port_is_free
-from stagetests.sandbox.suites import topologies
 from stagetests.settings import Settings
 from tests.fix_sandbox import external
 

@@ -9,6 +9,7 @@ import pytest
 from stagetests import cli
 from stagetests.errors import SandboxError
 from stagetests.profiles import load_settings
+from stagetests.registry import SUITES
 from stagetests.sandbox.kafka_configs import (
     KafkaNode,
     cluster_id,
@@ -16,7 +17,6 @@ from stagetests.sandbox.kafka_configs import (
     server_properties,
 )
 from stagetests.sandbox.messaging import MessagingTopology
-from stagetests.sandbox.suites import SUITES
 from stagetests.sandbox.tools import Tools
 from stagetests.settings import Endpoint
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stagetests.faults import Restart, server
-from stagetests.scenarios.health import HealthProbe, ProbeResult, health_checks
+from stagetests.scenarios.health import HealthProbe, ProbeResult, detect_stopped
 from stagetests.services.patroni import PatroniApi
 from stagetests.services.postgres import PostgresService
 from stagetests.session import SuiteSession
@@ -70,16 +69,7 @@ def detect_stopped_replica(session: SuiteSession, probes: list[HealthProbe],
                            max_ms: float) -> list[ProbeResult]:
     """Stop one replica (gracefully) and run the probes: a failed check must name it."""
     replica = replica_name(session)
-    with session.faults.active(Restart(server(replica))):
-        found = health_checks(session, "health", probes, repetitions=3, max_ms=max_ms,
-                              record=False)
-    short = replica.removeprefix("patroni-")
-    reasons = [f"{r.name}: {r.reason}" for r in found if not r.healthy]
-    named = any(short in reason for reason in reasons)
-    session.run.add_metric(session.suite, "health, one replica stopped",
-                           "stopped replica named", float(named), "bool", 1.0, limit="min",
-                           note="; ".join(reasons)[:200] or "no check failed")
-    return found
+    return detect_stopped(session, probes, replica, replica.removeprefix("patroni-"), max_ms)
 
 
 def replica_name(session: SuiteSession) -> str:

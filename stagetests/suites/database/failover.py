@@ -14,8 +14,7 @@ from stagetests.faults import (
     PostmasterKill,
     patroni_leader,
 )
-from stagetests.sandbox.waiting import WaitStrategy
-from stagetests.scenarios.failover import FailoverOutcome, WritePath, failover
+from stagetests.scenarios.failover import FailoverOutcome, WritePath, failover, repeated
 from stagetests.services.patroni import PatroniApi
 from stagetests.services.postgres import PostgresService
 from stagetests.session import SuiteSession
@@ -84,14 +83,8 @@ def database_failovers(session: SuiteSession, faults: list[str], repetitions: in
                        outage_max_s: float) -> list[FailoverOutcome]:
     """Every fault ``repetitions`` times, the cluster healthy again between them."""
     api = PatroniApi(session.settings.postgres.patroni_api)
-    outcomes = []
-    for fault in faults:
-        for _ in range(repetitions):
-            WaitStrategy("patroni", timeout_s=session.settings.sandbox.start_timeout_s).until(
-                api.healthy, "healthy before the next fault")
-            outcomes += database_failover(session, fault, table, rate_per_s, before_s,
-                                          after_s, outage_max_s)
-    return outcomes
+    return repeated(session, faults, repetitions, api.healthy, lambda fault: database_failover(
+        session, fault, table, rate_per_s, before_s, after_s, outage_max_s))
 
 
 def canary_paths(session: SuiteSession, table: str

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import atexit
-import calendar
 import random
 import re
 import time
 from dataclasses import dataclass, field
 
+from stagetests.scenarios.namespace import orphan_age_s, record_cleanup, run_token
 from stagetests.services.postgres import PostgresService
 from stagetests.session import SuiteSession
 
@@ -21,7 +21,7 @@ _LAST = ("Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Thompson", "Perl
 
 
 def schema_for(run_id: str) -> str:
-    return PREFIX + run_id.replace("-", "_")
+    return PREFIX + run_token(run_id)
 
 
 @dataclass
@@ -98,11 +98,8 @@ class PgNamespace:
         swept = []
         for (name,) in self.postgres.query(
                 "select nspname from pg_namespace where nspname like 'st\\_%'"):
-            match = _RUN_ID.match(name)
-            if match is None or name == self.schema:
-                continue
-            started = calendar.timegm(time.strptime(match[1] + match[2], "%Y%m%d%H%M%S"))
-            if time.time() - started > older_than_s:
+            age = orphan_age_s(name, run_token(self.session.run.run_id))
+            if _RUN_ID.match(name) and age is not None and age > older_than_s:
                 self.postgres.query(f"drop schema if exists {name} cascade")
                 swept.append(name)
         self.swept += swept
@@ -112,9 +109,5 @@ class PgNamespace:
         """Drop the namespace and judge the cleanup: nothing may be left over."""
         self.drop()
         left = self.objects()
-        add, suite = self.session.run.add_metric, self.session.suite
-        add(suite, "test data", "objects created", self.created, "objects")
-        add(suite, "test data", "objects left over", left, "objects", 0)
-        add(suite, "test data", "orphan namespaces swept", len(self.swept), "schemas")
-        return {"created": self.created, "removed": self.removed, "left over": left,
-                "orphans swept": len(self.swept)}
+        return {**record_cleanup(self.session, self.created, left, len(self.swept),
+                                 "objects", "schemas"), "removed": self.removed}

@@ -1,0 +1,1 @@
+"""The cache suite: Redis under Sentinel, the Redis Cluster, region B's replica."""

@@ -1,0 +1,1 @@
+"""The database suite: PostgreSQL under Patroni, HAProxy endpoints, PgBouncer, region B."""
