@@ -16,6 +16,9 @@ from stagetests.settings import Endpoint
 
 __all__ = ["CacheRegionB", "DatabaseRegionB"]
 
+# Port 1 (tcpmux) is unassigned on loopback: a connection to it is refused at once.
+UNREACHABLE_PORT = 1
+
 # Hot standby refuses to start with less than the primary has of these.
 _MATCH_PRIMARY = ("max_connections", "max_worker_processes", "max_wal_senders",
                   "max_prepared_transactions", "max_locks_per_transaction")
@@ -131,10 +134,15 @@ class CacheRegionB(Topology):
         folder = self.state.fresh_dir(self.name)
         conf = cache_configs.redis_conf(self.settings, self.endpoint, folder,
                                         self.settings.sandbox.redis_link_proxy)
-        # Sentinel learns of every replica from the master and "fixes" one that follows another
-        # address (the link) by sending it REPLICAOF, which would bypass the link. Without
-        # that command the replica stays behind the link; priority 0: never promoted.
-        conf += ("replica-announced no\nreplica-priority 0\nreplica-read-only yes\n"
+        # Region B is not a member of region A's Sentinel group (as a cross-region replica is
+        # not on AWS). Sentinel learns of every replica from the master's INFO; one it can
+        # reach it "fixes" with REPLICAOF (bypassing the link) and, during a failover, waits
+        # for it until the failover timeout: with parallel-syncs 1 that held the switch to
+        # the new master back by 5 s while clients kept writing to the old one (lost).
+        # Announced at a port nothing listens on, Sentinel cannot reach it and skips it;
+        # without REPLICAOF it stays behind the link anyway; priority 0: never promoted.
+        conf += (f"replica-announced no\nreplica-announce-port {UNREACHABLE_PORT}\n"
+                 "replica-priority 0\nreplica-read-only yes\n"
                  'rename-command REPLICAOF ""\nrename-command SLAVEOF ""\n')
         (folder / "redis.conf").write_text(conf)
         (folder / "redis.conf").chmod(0o600)

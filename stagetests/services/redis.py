@@ -17,7 +17,7 @@ from redis.cluster import ClusterNode, RedisCluster
 from redis.retry import Retry
 from redis.sentinel import Sentinel
 
-from stagetests.errors import ServiceError
+from stagetests.errors import ServiceError, ServiceUnreachableError
 from stagetests.services.probe import EndpointProbe, timed_probe
 from stagetests.services.redis_clients import RedisClient, wrapped
 from stagetests.settings import Endpoint, RedisSettings
@@ -75,6 +75,19 @@ class RedisService:
         if isinstance(reply, dict):
             return {str(k): str(v) for k, v in reply.items()}
         return dict(line.split(":", 1) for line in str(reply).split() if ":" in line)
+
+    def cluster_masters(self) -> list[Endpoint]:
+        """The cluster nodes (configured and spare) that are masters owning slots now."""
+        s, masters = self.settings, []
+        for node in (*s.cluster_nodes, *s.spare_cluster_nodes):
+            try:
+                if self.info(node, "replication").get("role") == "master" \
+                        and self.cluster_info(node).get("cluster_state") == "ok" \
+                        and int(self.cluster_info(node).get("cluster_size", 0)) > 0:
+                    masters.append(node)
+            except ServiceUnreachableError:
+                continue  # a killed node holds nothing
+        return masters
 
     def canary(self, endpoint: Endpoint) -> str:
         """SET a unique key on ``endpoint`` and GET it back; returns the key."""

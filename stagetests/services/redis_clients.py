@@ -66,9 +66,17 @@ class RedisClient:
         (kind ``NotReplicated``): the write may exist on the master alone."""
         reply, confirmed = self.pipeline([command, ("WAIT", replicas, timeout_ms)])
         if int(confirmed) < replicas:
+            # A master without replicas may have been demoted or cut off: reconnect, so a
+            # Sentinel client asks the Sentinels again instead of writing on there.
+            self._client.connection_pool.disconnect()
             raise ServiceError(f"{self.where}: {confirmed} of {replicas} replicas confirmed "
                                f"within {timeout_ms} ms", "NotReplicated")
         return reply
+
+    def scan(self, pattern: str, count: int = 1000) -> Iterator[str]:
+        """Every key matching ``pattern`` (SCAN, never KEYS: a big server stays responsive)."""
+        with wrapped(self.where, self._password):
+            yield from self._client.scan_iter(match=pattern, count=count)
 
     def close(self) -> None:
         self._client.close()
