@@ -33,7 +33,7 @@ class RedisService:
 
     def command(self, endpoint: Endpoint, *args: object) -> Any:
         """One command on ``endpoint`` (a server or a Sentinel); the raw decoded reply."""
-        client = self._client(endpoint, sentinel=endpoint in self.settings.sentinels)
+        client = self.redis_client(endpoint, sentinel=endpoint in self.settings.sentinels)
         with self._wrapped(endpoint):
             try:
                 return client.execute_command(*args)  # type: ignore[no-untyped-call]
@@ -129,7 +129,7 @@ class RedisService:
 
     def client(self, endpoint: Endpoint, timeout_s: float | None = None) -> RedisClient:
         """A kept connection to ``endpoint`` (one per load worker)."""
-        return RedisClient(self._client(endpoint, timeout_s=timeout_s), f"redis {endpoint}",
+        return RedisClient(self.redis_client(endpoint, timeout_s=timeout_s), f"redis {endpoint}",
                            self.settings.password)
 
     def master_client(self, timeout_s: float | None = None) -> RedisClient:
@@ -145,8 +145,10 @@ class RedisService:
                                      decode_responses=True, **kwargs)
         return RedisClient(master, f"redis master {s.service_name}", s.password)
 
-    def _client(self, endpoint: Endpoint, sentinel: bool = False,
-                timeout_s: float | None = None) -> redis.Redis:
+    def redis_client(self, endpoint: Endpoint, sentinel: bool = False,
+                     timeout_s: float | None = None) -> redis.Redis:
+        """A redis-py client of ``endpoint`` built like every other (auth, TLS, no retries):
+        for the other adapters of this package only (the cluster client), never outside."""
         kwargs = self._auth_kwargs()
         if timeout_s is not None:
             kwargs.update(socket_timeout=timeout_s, socket_connect_timeout=timeout_s)

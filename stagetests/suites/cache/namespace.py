@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from stagetests.scenarios.namespace import orphan_age_s, record_cleanup, run_token
 from stagetests.services.redis import RedisService
+from stagetests.services.redis_clients import RedisClient
 from stagetests.session import SuiteSession
 from stagetests.settings import Endpoint
 
@@ -66,13 +67,19 @@ class RedisNamespace:
                 for key in client.scan(pattern):
                     batch.append(key)
                     if len(batch) >= _BATCH:
-                        deleted += int(client.execute("UNLINK", *batch))
+                        deleted += self._unlink(client, batch)
                         batch = []
                 if batch:
-                    deleted += int(client.execute("UNLINK", *batch))
+                    deleted += self._unlink(client, batch)
             finally:
                 client.close()
         return deleted
+
+    @staticmethod
+    def _unlink(client: RedisClient, keys: list[str]) -> int:
+        """One UNLINK per key, pipelined: a cluster node refuses one UNLINK of keys in
+        different slots (CROSSSLOT)."""
+        return sum(int(n) for n in client.pipeline([("UNLINK", key) for key in keys]))
 
     def count(self, pattern: str = "") -> int:
         """Keys of this run (or matching ``pattern``) that exist now, on every holder."""
