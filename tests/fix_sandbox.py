@@ -81,6 +81,12 @@ def links(settings: Settings) -> Iterator[Topology]:
 
 
 @pytest.fixture(scope="session")
+def cache_region_b(cache: Topology, links: Topology) -> Iterator[Topology]:
+    """Region B's Redis replica alone, fed through its link (the cache suite's region B)."""
+    yield from _topology(CacheRegionB(cache.settings))
+
+
+@pytest.fixture(scope="session")
 def region_b_started(database: Topology, cache: Topology, messaging: Topology,
                      links: Topology) -> Iterator[list[Topology]]:
     settings = database.settings

@@ -11,6 +11,7 @@ from typing import Any
 from stagetests.errors import ConfigError, NotReadyError
 from stagetests.faults import LinkCut
 from stagetests.sandbox.waiting import WaitStrategy
+from stagetests.services import redis_health
 from stagetests.services.redis import RedisService
 from stagetests.session import SuiteSession
 from stagetests.suites.cache.namespace import RedisNamespace
@@ -29,11 +30,15 @@ def _region_b(session: SuiteSession) -> RedisService:
 
 def canary_paths(session: SuiteSession, namespace: RedisNamespace
                  ) -> tuple[Callable[[str], object], Callable[[str], bool]]:
-    """Write a canary key through the Sentinel-named master; look for it on region B."""
+    """Write a canary key through the Sentinel-named master; look for it on region B (once
+    its replica is linked: a failover before may have made it resynchronise)."""
     service = _region_b(session)
-    assert session.settings.region_b.redis is not None
+    replica_at = session.settings.region_b.redis
+    assert replica_at is not None
+    WaitStrategy.on_servers("region B replica", session.settings.sandbox.start_timeout_s).until(
+        lambda: redis_health.replica_linked(service, replica_at), "linked")
     master = service.master_client()
-    replica = service.client(session.settings.region_b.redis)
+    replica = service.client(replica_at)
 
     def write(marker: str) -> object:
         namespace.wrote(1)
