@@ -25,6 +25,8 @@ from stagetests.results import RunStore
 from stagetests.sandbox.install import install_packages
 from stagetests.sandbox.tools import Tools
 from stagetests.settings import Settings
+from stagetests.suites.cache.bench_speed import HEADERS as SPEED_HEADERS
+from stagetests.suites.cache.bench_speed import redis_speed, speed_table_rows
 
 __all__ = ["main"]
 
@@ -61,6 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--verbose", action="store_true", help="stream cell output")
     run.add_argument("--reports", type=Path, default=None,
                      help="reports folder (default: $STAGETESTS_REPORTS_DIR or ./reports)")
+    bench = commands.add_parser("bench", parents=[common],
+                                help="our driver's rate against the native benchmark tool")
+    bench.add_argument("--system", required=True, choices=("redis", "postgres", "kafka"),
+                       help="which system (today: redis)")
+    bench.add_argument("--duration", type=float, default=5.0,
+                       help="seconds of load per figure (default: 5)")
+    bench.add_argument("--clients", type=int, default=4,
+                       help="connections, ours and the tool's (default: 4)")
     report = commands.add_parser("report", help="re-render a run's HTML from what it stored")
     report.add_argument("run_id", metavar="RUN", help="a run id (a folder under reports/)")
     report.add_argument("--reports", type=Path, default=None,
@@ -80,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                               args.verbose)
         if args.command == "check":
             return _check(settings, args.suite)
+        if args.command == "bench":
+            return _bench(settings, args.system, args.duration, args.clients)
         return _sandbox(settings, args.action, args.suite)
     except StagetestsError as exc:
         print(f"stagetests: error: {exc}".splitlines()[0], file=sys.stderr)
@@ -135,6 +147,14 @@ def _sandbox(settings: Settings, action: str, suite: str) -> int:
         say(f"{topology.name}: {total:.0f} MiB PSS in all")
     if action == "status" and not all(row.healthy for row in rows):
         return 1
+    return 0
+
+
+def _bench(settings: Settings, system: str, duration_s: float, clients: int) -> int:
+    if system != "redis":
+        raise StagetestsUsageError(f"bench --system {system}: not yet")
+    rows = redis_speed(settings, duration_s, clients)
+    print(format_table(SPEED_HEADERS, speed_table_rows(rows)))
     return 0
 
 

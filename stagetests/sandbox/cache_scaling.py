@@ -104,6 +104,12 @@ class ClusterScaler:
         """Back to the configured cluster: drain every spare that owns slots, then remove
         the spares (also what cleans up after a run cut short)."""
         spares = self.settings.redis.spare_cluster_nodes
+        # A migration cut short leaves slots open (migrating on one node, importing on the
+        # other), and redis-cli refuses to rebalance until they are closed.
+        if any(n.migrating for m in self.members() for n in self.nodes(m.endpoint)
+               if "myself" in n.flags):
+            self._cli("fix", str(self._seed()))
+            self._wait_agreed("open slots closed")
         for node in self.members():
             if node.endpoint in spares and node.slots:
                 self.rebalance(drain=node.endpoint)
@@ -140,6 +146,11 @@ class ClusterScaler:
         if len(ids) != 1 or odd or missing:
             return f"not yet: {len(ids)} membership views, {len(odd)} nodes flagged, " \
                    f"{len(missing)} views missing a new node"
+        # A node that joined knows the slots a moment before it serves them: until then it
+        # answers CLUSTERDOWN, and a slot migrated to it would fail.
+        down = [e for e in views if self.service.cluster_info(e).get("cluster_state") != "ok"]
+        if down:
+            return f"not yet: {', '.join(map(str, down))} not serving (cluster_state)"
         if linked is not None:
             replication = self.service.info(linked, "replication")
             if replication.get("master_link_status") != "up":
