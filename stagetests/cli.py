@@ -8,7 +8,6 @@ its traceback.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -21,7 +20,7 @@ from stagetests.errors import UsageError as StagetestsUsageError
 from stagetests.pipeline import rerender, run_suites
 from stagetests.profiles import load_settings
 from stagetests.registry import RUNNABLE, SUITES, stopping, topologies
-from stagetests.results import RunStore
+from stagetests.results import RunStore, default_reports_dir
 from stagetests.sandbox.install import install_packages
 from stagetests.sandbox.tools import Tools
 from stagetests.settings import Settings
@@ -62,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="seconds one notebook cell may run (default: 1800)")
     run.add_argument("--verbose", action="store_true", help="stream cell output")
     run.add_argument("--reports", type=Path, default=None,
-                     help="reports folder (default: $STAGETESTS_REPORTS_DIR or ./reports)")
+                     help="reports folder (default: $STAGETESTS_REPORTS_DIR, else the "
+                     "project's reports/)")
     bench = commands.add_parser("bench", parents=[common],
                                 help="our driver's rate against the native benchmark tool")
     bench.add_argument("--system", required=True, choices=("redis", "postgres", "kafka"),
@@ -74,7 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="re-render a run's HTML from what it stored")
     report.add_argument("run_id", metavar="RUN", help="a run id (a folder under reports/)")
     report.add_argument("--reports", type=Path, default=None,
-                        help="reports folder (default: $STAGETESTS_REPORTS_DIR or ./reports)")
+                        help="reports folder (default: $STAGETESTS_REPORTS_DIR, else the "
+                        "project's reports/)")
     return parser
 
 
@@ -109,7 +110,7 @@ def _pair(text: str) -> tuple[str, str]:
 
 
 def _store(folder: Path | None) -> RunStore:
-    return RunStore(folder or Path(os.environ.get("STAGETESTS_REPORTS_DIR", "reports")))
+    return RunStore(folder or default_reports_dir())
 
 
 def _report(store: RunStore, run_id: str) -> int:

@@ -84,7 +84,7 @@ def run_suites(settings: Settings, suite: str, given: dict[str, str], store: Run
             else:
                 with step(f"{name}: executing {notebook.name}"):
                     done = execute(notebook, run.folder / f"{name}.ipynb", {
-                        **parameters[name], "profile": settings.profile,
+                        **parameters[name], "profile": settings.profile_source,
                         "run_dir": str(run.folder.resolve()), "suite": name}, timeout_s, verbose)
                 outcomes[name] = {"status": done.status, "error": done.error,
                                   "duration_s": round(time.monotonic() - started, 1)}

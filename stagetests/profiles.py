@@ -55,7 +55,10 @@ def load_settings(
     merged = _read_profile(name, seen=())
     _merge(merged, _env_layer(env))
     _merge(merged, _override_layer(overrides or {}))
-    return _build(Path(name).stem if _is_path(name) else name, merged)
+    settings = _build(Path(name).stem if _is_path(name) else name, merged)
+    # What resolves the same Settings from another working directory (a notebook kernel).
+    source = str(Path(name).resolve()) if _is_path(name) else name
+    return dataclasses.replace(settings, profile_source=source)
 
 
 def _is_path(name: str) -> bool:

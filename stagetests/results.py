@@ -20,9 +20,11 @@ from typing import Any
 
 import pandas as pd
 
+from stagetests.console import say
 from stagetests.errors import ConfigError
 
-__all__ = ["METRIC_COLUMNS", "Run", "RunStore", "verdict", "write_atomic"]
+__all__ = ["METRIC_COLUMNS", "Run", "RunStore", "default_reports_dir", "verdict",
+           "write_atomic"]
 
 METRIC_COLUMNS = ("suite", "scenario", "metric", "value", "unit", "threshold", "limit",
                   "verdict", "note")
@@ -69,6 +71,24 @@ def _csv(rows: Iterable[Mapping[str, Any]], columns: Iterable[str]) -> str:
     return out.getvalue()
 
 
+def default_reports_dir() -> Path:
+    """``$STAGETESTS_REPORTS_DIR``, else ``reports/`` of the project the working directory is
+    in (a JupyterLab kernel starts in ``notebooks/``: its runs belong beside the CLI's), else
+    ``./reports``."""
+    configured = os.environ.get("STAGETESTS_REPORTS_DIR")
+    if configured:
+        return Path(configured)
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if (folder / "notebooks").is_dir() and (folder / "profiles").is_dir():
+            return folder / "reports"
+    return here / "reports"
+
+
+def _reason(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:120] or type(exc).__name__
+
+
 @dataclass
 class Run:
     """One run folder; metrics and intervals are appended and rewritten atomically."""
@@ -80,7 +100,14 @@ class Run:
         return self.folder.name
 
     def meta(self) -> dict[str, Any]:
-        return dict(json.loads((self.folder / RUN_FILE).read_text()))
+        path = self.folder / RUN_FILE
+        try:
+            found = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{path}: not a readable run record ({_reason(exc)})") from exc
+        if not isinstance(found, dict):
+            raise ConfigError(f"{path}: not a readable run record (not a JSON object)")
+        return found
 
     def update(self, **fields: Any) -> None:
         write_atomic(self.folder / RUN_FILE, json.dumps({**self.meta(), **fields}, indent=2,
@@ -90,7 +117,14 @@ class Run:
         path = self.folder / METRICS_FILE
         if not path.exists():
             return pd.DataFrame(columns=list(METRIC_COLUMNS))
-        return pd.read_csv(path, keep_default_na=False, na_values=[""])
+        try:
+            frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        except (OSError, ValueError) as exc:  # pandas' ParserError is a ValueError
+            raise ConfigError(f"{path}: not a readable metrics table ({_reason(exc)})") from exc
+        missing = [c for c in METRIC_COLUMNS if c not in frame.columns]
+        if missing:
+            raise ConfigError(f"{path}: not a readable metrics table (no column {missing[0]!r})")
+        return frame
 
     def add_metric(self, suite: str, scenario: str, metric: str, value: float | None,
                    unit: str, threshold: float | None = None, limit: str = "max",
@@ -152,9 +186,10 @@ class RunStore:
         found = []
         for path in sorted(self.root.glob(f"*/{RUN_FILE}")):
             try:
-                json.loads(path.read_text())
-            except (OSError, ValueError):
-                continue  # a foreign or broken folder never hides the rest of the history
+                Run(path.parent).meta()
+            except ConfigError as exc:
+                say(f"   skipped: {exc}")  # a broken folder never hides the rest
+                continue
             found.append(Run(path.parent))
         return sorted(found, key=lambda run: run.meta().get("started_at") or 0)
 
@@ -165,7 +200,11 @@ class RunStore:
             meta = run.meta()
             if profile is not None and meta.get("profile") != profile:
                 continue
-            frame = run.metrics()
+            try:
+                frame = run.metrics()
+            except ConfigError as exc:
+                say(f"   skipped in the history: {exc}")
+                continue
             frame.insert(0, "run_id", run.run_id)
             frame.insert(1, "started_at", meta.get("started_at"))
             frames.append(frame)

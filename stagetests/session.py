@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from stagetests.faults import FaultInjector
 from stagetests.profiles import load_settings
-from stagetests.results import Run, RunStore
+from stagetests.results import Run, RunStore, default_reports_dir
 from stagetests.settings import Settings
 
 __all__ = ["SuiteSession", "open_session"]
@@ -34,11 +33,11 @@ class SuiteSession:
 
 def open_session(profile: str, run_dir: str, suite: str) -> SuiteSession:
     """The session ``stagetests run`` prepared (``run_dir``), or, for a notebook opened by
-    hand (``run_dir`` empty), a new run under ``$STAGETESTS_REPORTS_DIR`` or ``reports/``."""
+    hand (``run_dir`` empty), a new run in ``default_reports_dir()`` (the CLI's folder)."""
     settings = load_settings(profile or None)
     if run_dir:
         run = Run(Path(run_dir))
     else:
-        store = RunStore(Path(os.environ.get("STAGETESTS_REPORTS_DIR", "reports")))
+        store = RunStore(default_reports_dir())
         run = store.create(settings.profile, [suite], {}, interactive=True)
     return SuiteSession(settings, run, suite, FaultInjector(settings))

@@ -99,6 +99,9 @@ class Settings:
 
     profile: str = "local"
     allow_destructive: bool = False
+    # The profile as given, a file's path made absolute: what ``load_settings`` needs to
+    # resolve these Settings again elsewhere (the notebook kernel, its own working directory).
+    profile_source: str = "local"
     postgres: PostgresSettings = field(default_factory=PostgresSettings)
     redis: RedisSettings = field(default_factory=RedisSettings)
     kafka: KafkaSettings = field(default_factory=KafkaSettings)

@@ -6,6 +6,8 @@ import html
 import time
 from pathlib import Path
 
+from stagetests.console import say
+from stagetests.errors import ConfigError
 from stagetests.results import RunStore, write_atomic
 
 __all__ = ["write_index"]
@@ -40,15 +42,20 @@ def write_index(store: RunStore) -> Path:
                              f"{html.escape(label)}</a>")
             else:
                 links.append(html.escape(label))
-        metrics = run.metrics()
-        counts = metrics["verdict"].value_counts().to_dict() if len(metrics) else {}
+        try:
+            metrics = run.metrics()
+            counts = metrics["verdict"].value_counts().to_dict() if len(metrics) else {}
+        except ConfigError as exc:  # one damaged table never hides the other runs
+            say(f"   index: {exc}")
+            counts = {"damaged": 1}
         verdict = str(meta.get("verdict") or meta.get("status") or "?")
         rows.append(
             "<tr>" + _cell(run.run_id) + _cell(when + " UTC") + _cell(meta.get("profile", "?"))
             + f"<td>{', '.join(links) or '-'}</td>"
             + _cell(meta.get("status", "?"))
             + f'<td class="{html.escape(verdict)}">{html.escape(verdict)}</td>'
-            + _cell(f"{counts.get('pass', 0)} pass, {counts.get('fail', 0)} fail, "
+            + _cell("metrics damaged" if "damaged" in counts else
+                    f"{counts.get('pass', 0)} pass, {counts.get('fail', 0)} fail, "
                     f"{counts.get('not run', 0)} not run")
             + _cell(meta.get("git", "")) + "</tr>")
     page = (

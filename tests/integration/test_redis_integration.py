@@ -26,7 +26,7 @@ from stagetests.session import SuiteSession
 from stagetests.settings import Settings
 from stagetests.suites.cache.bench_speed import redis_speed, speed_table_rows
 from stagetests.suites.cache.benchmark import latency_benchmark
-from stagetests.suites.cache.cluster import cluster_grid, knee
+from stagetests.suites.cache.cluster import cluster_grid
 from stagetests.suites.cache.cluster_failover import PLAIN as CLUSTER_PLAIN
 from stagetests.suites.cache.cluster_failover import cluster_master_kill
 from stagetests.suites.cache.cluster_scaling import cluster_scale_out
@@ -191,17 +191,6 @@ def test_master_kill_outage_is_measured_and_the_master_returns_as_replica(
     assert redis_health.cluster_ok(service) is True
     assert redis_health.replica_linked(service, victim) is True
     assert outcome.budget_s is not None and outcome.budget_s > 2.0
-
-
-def test_knee_is_the_point_of_most_throughput_per_unit_of_p99() -> None:
-    def row(clients: int, depth: int, rate: float, p99: float) -> dict[str, float]:
-        return {"clients": clients, "pipeline": depth, "commands_per_s": rate, "p99_ms": p99}
-
-    rising = [row(1, 1, 100, 1.0), row(2, 1, 190, 1.1), row(4, 1, 300, 1.5)]
-    assert knee(rising) == rising[-1]  # every step still bought throughput cheaply
-    flat = [*rising, row(8, 1, 320, 4.0), row(16, 1, 330, 9.0)]
-    assert knee(flat) == rising[-1]  # 4 -> 8 clients: +7% throughput for p99 x2.7
-    assert knee([row(1, 1, 0, 1.0)]) is None
 
 
 # Eviction ----------------------------------------------------------------------------------

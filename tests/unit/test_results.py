@@ -94,3 +94,36 @@ def test_the_verdict_banner_fails_on_any_failed_or_unrun_check(tmp_path: Path) -
     banner = verdict(run, "database")
     assert not banner.passed and "failover: outage = 31" in banner._repr_html_()
     assert "FAIL" in banner._repr_html_()
+
+
+def test_a_damaged_run_record_is_one_line_naming_the_file_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from stagetests import cli
+    from stagetests.report.index import write_index
+
+    good = RunStore(tmp_path).create("smoke", ["database"], {})
+    bad = RunStore(tmp_path).create("smoke", ["database"], {})
+    (bad.folder / "run.json").write_text('{"id": "trunc')
+    assert cli.main(["report", bad.run_id, "--reports", str(tmp_path)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and str(bad.folder / "run.json") in error
+    (good.folder / "metrics.csv").write_text("not,a\nmetrics,table,at all\n")
+    assert [r.run_id for r in RunStore(tmp_path).runs()] == [good.run_id]  # bad skipped
+    assert "metrics damaged" in write_index(RunStore(tmp_path)).read_text()
+    assert RunStore(tmp_path).history().empty  # the damaged table is skipped, said so
+    assert "metrics.csv" in capsys.readouterr().err
+
+
+def test_notebook_runs_land_in_the_projects_reports_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stagetests.results import default_reports_dir
+
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "profiles").mkdir()
+    monkeypatch.delenv("STAGETESTS_REPORTS_DIR", raising=False)
+    monkeypatch.chdir(tmp_path / "notebooks")  # where JupyterLab starts a kernel
+    assert default_reports_dir() == tmp_path / "reports"
+    monkeypatch.setenv("STAGETESTS_REPORTS_DIR", str(tmp_path / "elsewhere"))
+    assert default_reports_dir() == tmp_path / "elsewhere"

@@ -133,3 +133,18 @@ def test_settings_are_frozen() -> None:
     settings = load_settings()
     with pytest.raises(AttributeError):
         settings.postgres.user = "other"  # type: ignore[misc]
+
+
+def test_a_profile_file_elsewhere_resolves_the_same_from_any_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "staging.yaml").write_text(
+        "inherit: smoke\nredis:\n  socket_timeout_s: 7\n")
+    monkeypatch.chdir(tmp_path)
+    given = load_settings("mine/staging.yaml")
+    assert given.profile == "staging" and given.profile_source == str(
+        tmp_path / "mine" / "staging.yaml")
+    monkeypatch.chdir(tmp_path / "mine")  # the kernel's own working directory
+    again = load_settings(given.profile_source)
+    assert again == given and again.redis.socket_timeout_s == 7
