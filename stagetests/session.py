@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from stagetests.faults import FaultInjector
+from stagetests.measure.histogram import percentile_distribution
+from stagetests.measure.load import LoadResult
 from stagetests.profiles import load_settings
 from stagetests.results import Run, RunStore, default_reports_dir
 from stagetests.settings import Settings
@@ -25,6 +28,20 @@ class SuiteSession:
     def duration(self, seconds: float) -> float:
         """``seconds``, or the profile's ``run.duration_s`` when 0 (smoke runs stay short)."""
         return seconds or self.settings.run.duration_s
+
+    def record_latency(self, scenario: str, result: LoadResult) -> Path | None:
+        """The run's latency histogram of ``scenario`` as ``histograms/<suite>-<scenario>.hgrm``
+        (latency from the intended start; none when nothing completed)."""
+        total = result.latency.total()
+        if total.get_total_count() == 0:
+            return None
+        name = re.sub(r"[^a-z0-9]+", "-", f"{self.suite} {scenario}".lower()).strip("-")
+        taken = {p.stem for p in (self.run.folder / "histograms").glob("*.hgrm")}
+        unique, count = name, 1
+        while unique in taken:  # a repetition of the scenario
+            count += 1
+            unique = f"{name}-{count}"
+        return self.run.add_histogram(unique, percentile_distribution(total))
 
     def repetitions(self, count: int) -> int:
         """``count``, or the profile's ``run.repetitions`` when 0."""

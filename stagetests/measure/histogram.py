@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -13,6 +14,7 @@ __all__ = [
     "PERCENTILES",
     "LatencyRecorder",
     "new_histogram",
+    "percentile_distribution",
     "percentiles_ms",
 ]
 
@@ -24,6 +26,14 @@ PERCENTILES = (50.0, 90.0, 95.0, 99.0, 99.9)
 
 def new_histogram() -> HdrHistogram:
     return HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS)
+
+
+def percentile_distribution(histogram: HdrHistogram) -> str:
+    """The histogram in HdrHistogram's ``.hgrm`` text form (values in ms), which its
+    plotters (HistogramLogAnalyzer, hdrhistogram.github.io/HdrHistogram/plotFiles.html) read."""
+    out = io.BytesIO()
+    histogram.output_percentile_distribution(out, 1000)
+    return out.getvalue().decode()
 
 
 def percentiles_ms(histogram: HdrHistogram) -> dict[str, float]:

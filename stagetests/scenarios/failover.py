@@ -130,6 +130,7 @@ def _store(session: SuiteSession, scenario: str, outcome: FailoverOutcome,
     add(suite, scenario, "generator kept up", float(outcome.load.health.kept_up), "bool", 1.0,
         limit="min", note=outcome.load.health.reason)
     session.run.add_intervals(suite, scenario, "latency", outcome.load.intervals())
+    session.record_latency(scenario, outcome.load)
 
 
 def repeated(session: SuiteSession, faults: list[str], repetitions: int,

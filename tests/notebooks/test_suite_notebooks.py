@@ -51,3 +51,6 @@ def test_the_cache_notebook_measures_all_five_scenarios(
     assert page.count('alt="Writes around: ') == 4 and "report.plots.Chart" not in page
     metrics = (run / "metrics.csv").read_text()
     assert "keys left over,0" in metrics and "not run" not in metrics
+    histograms = {p.name for p in (run / "histograms").glob("*.hgrm")}
+    assert "cache-sentinel-failover-kill-via-wait-1.hgrm" in histograms
+    assert any(name.startswith("cache-benchmark-cluster-get") for name in histograms)

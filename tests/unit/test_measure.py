@@ -6,6 +6,7 @@ import itertools
 import random
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from stagetests.measure.drivers import closed_loop, open_loop
 from stagetests.measure.histogram import LatencyRecorder, new_histogram
@@ -130,3 +131,25 @@ def test_a_write_in_flight_when_the_fault_strikes_does_not_end_the_outage() -> N
     window = timeline.outage(fault_ns=20 * MS)
     assert (window.last_ok_before_ns, window.first_ok_after_ns) == (21 * MS, 40 * MS)
     assert window.failed == 1
+
+
+def test_every_recorded_latency_becomes_an_hgrm_file_per_repetition(tmp_path: Path) -> None:
+    from stagetests.faults import FaultInjector
+    from stagetests.results import RunStore
+    from stagetests.session import SuiteSession
+    from stagetests.settings import Settings
+
+    settings = Settings()
+    session = SuiteSession(settings, RunStore(tmp_path).create("unit", ["cache"], {}), "cache",
+                           FaultInjector(settings))
+    result = closed_loop(lambda: (lambda: time.sleep(0.001)), workers=2, duration_s=0.2)
+    first = session.record_latency("failover: kill via plain writes", result)
+    second = session.record_latency("failover: kill via plain writes", result)
+    assert first is not None and second is not None
+    assert (first.name, second.name) == ("cache-failover-kill-via-plain-writes.hgrm",
+                                         "cache-failover-kill-via-plain-writes-2.hgrm")
+    lines = first.read_text().splitlines()
+    assert lines[0].split() == ["Value", "Percentile", "TotalCount", "1/(1-Percentile)"]
+    median = next(float(line.split()[0]) for line in lines[2:]
+                  if float(line.split()[1]) >= 0.5)
+    assert 1.0 <= median < 50.0  # ms: each operation sleeps 1 ms

@@ -81,8 +81,10 @@ def latency_benchmark(session: SuiteSession, namespace: RedisNamespace, target: 
     for command, pipe in plan:
         make_op = make_op_for(settings, command, pipe, value_size, namespace.key("bench", ""),
                               table or endpoint)
-        fixed = _figures(open_loop(make_op, rate_per_s / pipe, duration_s, concurrency=clients,
-                                   processes=processes), pipe)
+        loaded = open_loop(make_op, rate_per_s / pipe, duration_s, concurrency=clients,
+                           processes=processes)
+        session.record_latency(f"benchmark: {target} {command} -P {pipe}", loaded)
+        fixed = _figures(loaded, pipe)
         compared = compare_command(session, namespace, target, command, pipe, clients,
                                    duration_s, value_size, processes)
         label = command if pipe == 1 else f"{command} -P {pipe}"

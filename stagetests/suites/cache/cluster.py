@@ -76,6 +76,7 @@ def cluster_grid(session: SuiteSession, namespace: RedisNamespace, clients: list
                              processes=processes)
         for client in opened:
             client.close()
+        session.record_latency(f"cluster: {count} clients x P{depth}", result)
         summary = result.summary()
         row = {"clients": count, "pipeline": depth,
                "ops_per_s": summary["throughput_per_s"],

@@ -83,6 +83,7 @@ def cluster_scale_out(session: SuiteSession, namespace: RedisNamespace, rate_per
         for client in clients:
             client.close()
     result = load[0]
+    session.record_latency(SCALE_SCENARIO, result)
     namespace.wrote(sum(map(len, ledger.acknowledged.values())) - keys_before
                     + len(ledger.failed))
     phases = [Phase(n, (a - result.origin_ns) / 1e9, (b - result.origin_ns) / 1e9)

@@ -40,6 +40,7 @@ def pool_curve(session: SuiteSession, clients: list[int], pool_size: int, durati
                 connect_per_query, service, pg.pgbouncer)
         for mode, make_op in modes.items():
             result = closed_loop(make_op, workers=count, duration_s=duration_s)
+            session.record_latency(f"pool: {mode}, {count} clients", result)
             summary = result.summary()
             total = result.latency.total()
             row = {"mode": mode, "clients": count, "throughput_per_s": summary["throughput_per_s"],
