@@ -43,6 +43,13 @@ class RedisService:
     def info(self, endpoint: Endpoint, section: str) -> dict[str, Any]:
         return dict(self.command(endpoint, "INFO", section))
 
+    def config_get(self, endpoint: Endpoint, name: str) -> str:
+        """One ``CONFIG GET`` value (redis-py answers a dict, RESP2 a flat list)."""
+        reply = self.command(endpoint, "CONFIG", "GET", name)
+        found = reply if isinstance(reply, dict) else dict(zip(reply[::2], reply[1::2],
+                                                               strict=True))
+        return str(found[name])
+
     def probe(self, name: str, endpoint: Endpoint) -> EndpointProbe:
         """Role (master, replica, sentinel, cluster master/replica) and version, timed."""
 

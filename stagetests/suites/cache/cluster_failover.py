@@ -32,26 +32,22 @@ PLAIN, REPLICATED = "plain writes", "WAIT 1"
 
 def node_timeout_s(service: RedisService, node: Endpoint) -> float:
     """The node's own ``cluster-node-timeout``: what it waits before calling a peer failing."""
-    reply = service.command(node, "CONFIG", "GET", "cluster-node-timeout")
-    found = reply if isinstance(reply, dict) else dict(zip(reply[::2], reply[1::2], strict=True))
-    return int(found["cluster-node-timeout"]) / 1000
+    return int(service.config_get(node, "cluster-node-timeout")) / 1000
 
 
-def _writer(service: RedisService, key: Callable[[int], str], wait_ms: int | None,
-            timeout_s: float) -> Callable[[int], object]:
+def _writer(service: RedisService, key: str, wait_ms: int | None, timeout_s: float
+            ) -> Callable[[int], object]:
     client = ClusterClient(service, timeout_s)
     if wait_ms is None:
-        return lambda item: client.execute("SET", key(item), item)
-    return lambda item: client.write_acknowledged(1, wait_ms, "SET", key(item), item)
+        return lambda item: client.execute("RPUSH", key, item)
+    return lambda item: client.write_acknowledged(1, wait_ms, "RPUSH", key, item)
 
 
-def _read_back(service: RedisService, name: str, key: Callable[[int], str],
-               attempted: Callable[[], int]) -> list[tuple[Hashable, Hashable]]:
-    """(path, item) for every item of the path whose key exists after the heal."""
-    client, items = ClusterClient(service), list(range(attempted()))
+def _read_back(service: RedisService, name: str, key: str) -> list[tuple[Hashable, Hashable]]:
+    """(path, item) for every item on the path's list after the heal, in stored order."""
+    client = ClusterClient(service)
     try:
-        replies = client.pipeline([("GET", key(i)) for i in items]) if items else []
-        return [(name, i) for i, value in zip(items, replies, strict=True) if value is not None]
+        return [(name, int(item)) for item in client.execute("LRANGE", key, 0, -1)]
     finally:
         client.close()
 
@@ -92,39 +88,18 @@ def cluster_master_kill(session: SuiteSession, namespace: RedisNamespace,
     finally:
         probe.close()
     budget_s = node_timeout_s(service, victim) + margin_s
-    paths, counters = [], []
+    paths = []
     for name, wait in ((PLAIN, None), (REPLICATED, wait_ms))[:2 if replicated else 1]:
-        key = functools.partial(namespace.key, "{failover}", name.replace(" ", "-"))
-        counter = _Attempts()
-        counters.append(counter)
+        # One list per path in the victim's slot: every write goes to the killed master.
+        key = namespace.key("{failover}", name.replace(" ", "-"))
+        namespace.wrote(1)
         paths.append(WritePath(
-            name, functools.partial(counter.wrap, functools.partial(
-                _writer, service, key, wait, client_timeout_s)),
-            functools.partial(_read_back, service, name, key, counter.count),
+            name, functools.partial(_writer, service, key, wait, client_timeout_s),
+            functools.partial(_read_back, service, name, key),
             losses_expected=wait is None))
-    outcomes = failover(
+    return failover(
         session, KILL_SCENARIO, paths, Kill(server(f"cluster-{victim.port}")),
         functools.partial(_healed, service, victim),
         rate_per_s=rate_per_s or session.settings.run.rate_per_s, before_s=before_s,
         after_s=after_s if after_s is not None else 2 * budget_s, outage_max_s=budget_s,
         budget_s=budget_s)
-    namespace.wrote(sum(c.count() for c in counters))
-    return outcomes
-
-
-class _Attempts:
-    """The highest item a path tried to write, plus one: what read-back must look for."""
-
-    def __init__(self) -> None:
-        self.highest = -1
-
-    def wrap(self, make: Callable[[], Callable[[int], object]]) -> Callable[[int], object]:
-        write = make()
-
-        def counted(item: int) -> object:
-            self.highest = max(self.highest, item)
-            return write(item)
-        return counted
-
-    def count(self) -> int:
-        return self.highest + 1

@@ -62,8 +62,7 @@ def resync_after_cut(session: SuiteSession, namespace: RedisNamespace, cut_s: fl
     upstream = session.settings.redis.nodes[0]  # the link's far end (sandbox/links.py)
     master = service.master_client()
     before = {k: int(service.info(upstream, "stats")[k]) for k in _RESYNCS}
-    saved = dict(service.command(upstream, "CONFIG", "GET", "repl-backlog-size"))[
-        "repl-backlog-size"]
+    saved = service.config_get(upstream, "repl-backlog-size")
     keys = [namespace.key("resync", f"{expect}-{i}") for i in range(payload_kib)]
     value = "x" * 1024
     try:
